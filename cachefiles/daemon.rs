@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `/dev/cachefiles` daemon interface: one open file is one cache under
+//! construction, configured by command writes and later bound.
+//!
+//! Binding (and so everything after it: the status line, culling, `inuse`)
+//! is not implemented yet: `bind` validates its configuration exactly as the
+//! C module does and then fails with `EOPNOTSUPP` and a log line.
+
+use crate::daemon_cmd::{self, BindMode, Limit, LimitError, Limits, Verb};
+use crate::miscdev::DeviceFile;
+use crate::sys;
+use core::{
+    pin::Pin,
+    sync::atomic::{AtomicBool, AtomicU32, Ordering},
+};
+use kernel::{
+    ffi::c_uint,
+    new_mutex,
+    prelude::*,
+    sync::Mutex,
+    uaccess::{UserSliceReader, UserSliceWriter},
+};
+
+/// Whether this build has the on-demand commands (`copen`, `restore`).
+const ONDEMAND: bool = cfg!(CONFIG_CACHEFILES_ONDEMAND);
+
+/// The device may be open once at a time.
+static DEVICE_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Debug mask set by the `debug` command (shared by all caches, as in C).
+pub static DEBUG_MASK: AtomicU32 = AtomicU32::new(0);
+
+/// Holding this is being the one opener; dropping it lets the next in.
+struct Exclusive;
+
+impl Exclusive {
+    fn take() -> Result<Self> {
+        if DEVICE_OPEN.swap(true, Ordering::AcqRel) {
+            return Err(EBUSY);
+        }
+        Ok(Exclusive)
+    }
+}
+
+impl Drop for Exclusive {
+    fn drop(&mut self) {
+        DEVICE_OPEN.store(false, Ordering::Release);
+    }
+}
+
+/// Configuration gathered from commands before `bind`.
+struct Config {
+    limits: Limits,
+    dir: Option<KVec<u8>>,
+    tag: Option<KVec<u8>>,
+    secid: Option<u32>,
+}
+
+/// One open of `/dev/cachefiles`.
+#[pin_data]
+pub struct Daemon {
+    _exclusive: Exclusive,
+    /// Commands run one at a time, as under the C daemon_mutex.
+    #[pin]
+    config: Mutex<Config>,
+}
+
+fn to_error(e: daemon_cmd::Errno) -> Error {
+    Error::from_errno(-e.0)
+}
+
+fn copy(args: &[u8]) -> Result<KVec<u8>> {
+    let mut v = KVec::with_capacity(args.len(), GFP_KERNEL)?;
+    v.extend_from_slice(args, GFP_KERNEL)?;
+    Ok(v)
+}
+
+impl Daemon {
+    fn run(&self, verb: Verb, args: &[u8]) -> Result {
+        let mut cfg = self.config.lock();
+        let limit = |which| match which {
+            Verb::Frun => Limit::Frun,
+            Verb::Fcull => Limit::Fcull,
+            Verb::Fstop => Limit::Fstop,
+            Verb::Brun => Limit::Brun,
+            Verb::Bcull => Limit::Bcull,
+            _ => Limit::Bstop,
+        };
+        match verb {
+            Verb::Frun | Verb::Fcull | Verb::Fstop | Verb::Brun | Verb::Bcull | Verb::Bstop => {
+                cfg.limits.set(limit(verb), args).map_err(|e| {
+                    if e == LimitError::Range {
+                        pr_err!("{}\n", daemon_cmd::RANGE_ERROR_MSG);
+                    }
+                    to_error(e.into())
+                })
+            }
+            Verb::Dir => {
+                if args.is_empty() {
+                    pr_err!("Empty directory specified\n");
+                    return Err(EINVAL);
+                }
+                if cfg.dir.is_some() {
+                    pr_err!("Second cache directory specified\n");
+                    return Err(EEXIST);
+                }
+                cfg.dir = Some(copy(args)?);
+                Ok(())
+            }
+            Verb::Tag => {
+                if args.is_empty() {
+                    pr_err!("Empty tag specified\n");
+                    return Err(EINVAL);
+                }
+                if cfg.tag.is_some() {
+                    return Err(EEXIST);
+                }
+                cfg.tag = Some(copy(args)?);
+                Ok(())
+            }
+            Verb::Secctx => {
+                if args.is_empty() {
+                    pr_err!("Empty security context specified\n");
+                    return Err(EINVAL);
+                }
+                if cfg.secid.is_some() {
+                    pr_err!("Second security context specified\n");
+                    return Err(EINVAL);
+                }
+                cfg.secid = Some(sys::secctx_to_secid(args)?);
+                Ok(())
+            }
+            Verb::Debug => {
+                let mask = daemon_cmd::parse_debug_mask(args).map_err(|e| {
+                    pr_err!("debug command requires mask\n");
+                    to_error(e)
+                })?;
+                // The C variable is an unsigned int: keep the low bits.
+                DEBUG_MASK.store(mask as u32, Ordering::Relaxed);
+                Ok(())
+            }
+            Verb::Bind => {
+                cfg.limits.check_for_bind().map_err(to_error)?;
+                if cfg.dir.is_none() {
+                    pr_err!("No cache directory specified\n");
+                    return Err(EINVAL);
+                }
+                let mode = daemon_cmd::parse_bind_mode(args, ONDEMAND).map_err(|e| {
+                    pr_err!("Invalid argument to the 'bind' command\n");
+                    to_error(e)
+                })?;
+                match mode {
+                    BindMode::OnDemand => pr_err!("bind: on-demand mode is not implemented yet\n"),
+                    BindMode::Normal => pr_err!("bind: binding a cache is not implemented yet\n"),
+                }
+                Err(EOPNOTSUPP)
+            }
+            Verb::Cull | Verb::Inuse => {
+                let name = if verb == Verb::Cull { "cull" } else { "inuse" };
+                daemon_cmd::check_cull_name(args).map_err(|e| {
+                    pr_err!("{} command requires dirfd and filename\n", name);
+                    to_error(e)
+                })?;
+                // No cache is ever bound yet, so it is always unready.
+                pr_err!("{} applied to unready cache\n", name);
+                Err(EIO)
+            }
+            // Only valid on a cache bound in on-demand mode.
+            Verb::Copen | Verb::Restore => Err(EOPNOTSUPP),
+        }
+    }
+}
+
+impl DeviceFile for Daemon {
+    fn open() -> Result<Pin<KBox<Self>>> {
+        if !sys::capable_sys_admin() {
+            return Err(EPERM);
+        }
+        let exclusive = Exclusive::take()?;
+        let config = Config { limits: Limits::default(), dir: None, tag: None, secid: None };
+        KBox::pin_init(
+            pin_init!(Daemon {
+                _exclusive: exclusive,
+                config <- new_mutex!(config, "cachefiles_daemon"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn read(&self, _out: &mut UserSliceWriter) -> Result<usize> {
+        // An unbound cache has no status to report: end of file, as in C.
+        Ok(0)
+    }
+
+    fn write(&self, input: UserSliceReader) -> Result<usize> {
+        let len = input.len();
+        // Refuse before copying anything, as C does.
+        if len > daemon_cmd::MAX_COMMAND_LEN {
+            return Err(EOPNOTSUPP);
+        }
+        let mut data = KVec::with_capacity(len, GFP_KERNEL)?;
+        input.read_all(&mut data, GFP_KERNEL)?;
+        let (verb, args) = daemon_cmd::split(&data, ONDEMAND).map_err(to_error)?;
+        self.run(verb, args)?;
+        Ok(len)
+    }
+
+    fn poll(&self) -> c_uint {
+        // Nothing to report until a cache is bound (no state changes, no
+        // culling wanted), the same mask C gives an unbound cache.
+        0
+    }
+}

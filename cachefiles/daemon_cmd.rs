@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Parsing of `/dev/cachefiles` command writes and the cache-limit rules.
+//!
+//! Pure logic (only `core`): the module compiles it, and so does the host
+//! crate in `host/` for `cargo test` and the fuzz targets. Every rule here
+//! mirrors what the C daemon interface accepts and rejects, errno for errno,
+//! because `cachefilesd` and on-demand daemons depend on those answers.
+
+/// A kernel errno, positive (`EINVAL` is `Errno(22)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+pub const EPERM: Errno = Errno(1);
+pub const EIO: Errno = Errno(5);
+pub const EBUSY: Errno = Errno(16);
+pub const EEXIST: Errno = Errno(17);
+pub const ENOTDIR: Errno = Errno(20);
+pub const EINVAL: Errno = Errno(22);
+pub const ERANGE: Errno = Errno(34);
+pub const EOPNOTSUPP: Errno = Errno(95);
+
+/// Longest command the device takes in one write: a page less the NUL the
+/// C code appends.
+pub const MAX_COMMAND_LEN: usize = 4096 - 1;
+
+/// The command words the device knows, in the C table's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Bind,
+    Brun,
+    Bcull,
+    Bstop,
+    Cull,
+    Debug,
+    Dir,
+    Frun,
+    Fcull,
+    Fstop,
+    Inuse,
+    Secctx,
+    Tag,
+    /// On-demand mode only.
+    Copen,
+    /// On-demand mode only.
+    Restore,
+}
+
+impl Verb {
+    /// Looks a command word up; `ondemand` says whether the on-demand
+    /// commands exist in this build (CONFIG_CACHEFILES_ONDEMAND).
+    pub fn lookup(word: &[u8], ondemand: bool) -> Option<Verb> {
+        let verb = match word {
+            b"bind" => Verb::Bind,
+            b"brun" => Verb::Brun,
+            b"bcull" => Verb::Bcull,
+            b"bstop" => Verb::Bstop,
+            b"cull" => Verb::Cull,
+            b"debug" => Verb::Debug,
+            b"dir" => Verb::Dir,
+            b"frun" => Verb::Frun,
+            b"fcull" => Verb::Fcull,
+            b"fstop" => Verb::Fstop,
+            b"inuse" => Verb::Inuse,
+            b"secctx" => Verb::Secctx,
+            b"tag" => Verb::Tag,
+            b"copen" if ondemand => Verb::Copen,
+            b"restore" if ondemand => Verb::Restore,
+            _ => return None,
+        };
+        Some(verb)
+    }
+}
+
+/// The kernel's `isspace()`: its ctype table also counts 0xa0 (Latin-1
+/// no-break space) as a space, and so must we.
+pub fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0xa0)
+}
+
+fn skip_spaces(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| is_space(b)).count();
+    &s[n..]
+}
+
+/// Splits one write to the device into its verb and argument string.
+///
+/// The order of checks (and so which errno wins) follows the C code: an
+/// oversized write, a NUL byte anywhere, a newline as the first byte, a
+/// leading space, then an unknown word. Everything after the first newline
+/// is ignored; spaces between the verb and its arguments are skipped.
+pub fn split(data: &[u8], ondemand: bool) -> Result<(Verb, &[u8]), Errno> {
+    if data.len() > MAX_COMMAND_LEN {
+        return Err(EOPNOTSUPP);
+    }
+    if data.contains(&0) {
+        return Err(EINVAL);
+    }
+    let line = match data.iter().position(|&b| b == b'\n') {
+        Some(0) => return Err(EINVAL),
+        Some(n) => &data[..n],
+        None => data,
+    };
+    let (word, args) = match line.iter().position(|&b| is_space(b)) {
+        Some(0) => return Err(EOPNOTSUPP),
+        Some(n) => (&line[..n], skip_spaces(&line[n + 1..])),
+        None => (line, &line[line.len()..]),
+    };
+    let verb = Verb::lookup(word, ondemand).ok_or(EOPNOTSUPP)?;
+    Ok((verb, args))
+}
+
+/// Result of the kernel's `simple_strtoul()`: the value (wrapping on
+/// overflow, as the C does) and what follows the digits.
+fn strtoul(s: &[u8], base: u32) -> (u64, &[u8]) {
+    let (base, digits) = match base {
+        0 => match s {
+            [b'0', x, d, ..] if (*x | 0x20) == b'x' && d.is_ascii_hexdigit() => (16, &s[2..]),
+            [b'0', ..] => (8, s),
+            _ => (10, s),
+        },
+        b => (b, s),
+    };
+    let mut val: u64 = 0;
+    let mut used = 0;
+    for &b in digits {
+        let d = match (b as char).to_digit(16) {
+            Some(d) if d < base => d,
+            _ => break,
+        };
+        val = val.wrapping_mul(u64::from(base)).wrapping_add(u64::from(d));
+        used += 1;
+    }
+    (val, &digits[used..])
+}
+
+/// Parses a limit argument such as `7%`: decimal digits, then exactly `%`.
+pub fn parse_percent(args: &[u8]) -> Result<u64, Errno> {
+    if args.is_empty() {
+        return Err(EINVAL);
+    }
+    match strtoul(args, 10) {
+        (v, b"%") => Ok(v),
+        _ => Err(EINVAL),
+    }
+}
+
+/// Parses the `debug` mask: C integer syntax (`0x` hex, leading-0 octal),
+/// nothing after it. The empty string is mask 0, as in C.
+pub fn parse_debug_mask(args: &[u8]) -> Result<u64, Errno> {
+    match strtoul(args, 0) {
+        (v, b"") => Ok(v),
+        _ => Err(EINVAL),
+    }
+}
+
+/// Which of the six limits a command sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    Frun,
+    Fcull,
+    Fstop,
+    Brun,
+    Bcull,
+    Bstop,
+}
+
+/// Free-space (`b*`) and free-file (`f*`) limits, in percent: caching runs
+/// freely above `run`, culling starts below `cull`, and new objects are
+/// refused below `stop`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub frun: u32,
+    pub fcull: u32,
+    pub fstop: u32,
+    pub brun: u32,
+    pub bcull: u32,
+    pub bstop: u32,
+}
+
+impl Default for Limits {
+    /// The defaults a new open of the device starts from.
+    fn default() -> Self {
+        Limits { frun: 7, fcull: 5, fstop: 1, brun: 7, bcull: 5, bstop: 1 }
+    }
+}
+
+/// Message logged when a limit would break `0 <= stop < cull < run < 100`.
+pub const RANGE_ERROR_MSG: &str = "Free space limits must be in range 0%<=stop<cull<run<100%";
+
+impl Limits {
+    /// Sets one limit from its argument string. Each limit is checked only
+    /// against its neighbours' current values, so a daemon raising them
+    /// must set `run` before `cull` before `stop` (and lower them in the
+    /// other order), exactly as with the C module. Userspace sees `EINVAL`
+    /// for both kinds of [`LimitError`].
+    pub fn set(&mut self, which: Limit, args: &[u8]) -> Result<(), LimitError> {
+        let v = parse_percent(args).map_err(|_| LimitError::Syntax)?;
+        let (run, cull, stop) = match which {
+            Limit::Frun | Limit::Fcull | Limit::Fstop => (self.frun, self.fcull, self.fstop),
+            _ => (self.brun, self.bcull, self.bstop),
+        };
+        let ok = match which {
+            Limit::Frun | Limit::Brun => v > u64::from(cull) && v < 100,
+            Limit::Fcull | Limit::Bcull => v > u64::from(stop) && v < u64::from(run),
+            Limit::Fstop | Limit::Bstop => v < u64::from(cull),
+        };
+        if !ok {
+            return Err(LimitError::Range);
+        }
+        // In range means below 100, so it fits.
+        let v = v as u32;
+        match which {
+            Limit::Frun => self.frun = v,
+            Limit::Fcull => self.fcull = v,
+            Limit::Fstop => self.fstop = v,
+            Limit::Brun => self.brun = v,
+            Limit::Bcull => self.bcull = v,
+            Limit::Bstop => self.bstop = v,
+        }
+        Ok(())
+    }
+
+    /// The check `bind` makes before it touches the filesystem.
+    pub fn check_for_bind(&self) -> Result<(), Errno> {
+        let ordered = |stop: u32, cull: u32, run: u32| stop < cull && cull < run && run < 100;
+        if ordered(self.fstop, self.fcull, self.frun) && ordered(self.bstop, self.bcull, self.brun) {
+            Ok(())
+        } else {
+            Err(ERANGE)
+        }
+    }
+}
+
+/// Why a limit command failed; both are `EINVAL` to userspace, but only a
+/// range error is logged (with [`RANGE_ERROR_MSG`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitError {
+    Syntax,
+    Range,
+}
+
+impl From<LimitError> for Errno {
+    fn from(_: LimitError) -> Errno {
+        EINVAL
+    }
+}
+
+/// The argument of `bind`: empty for the normal mode, `ondemand` for the
+/// on-demand mode (only when the build has it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindMode {
+    Normal,
+    OnDemand,
+}
+
+/// Parses the argument of `bind`.
+pub fn parse_bind_mode(args: &[u8], ondemand: bool) -> Result<BindMode, Errno> {
+    match args {
+        b"" => Ok(BindMode::Normal),
+        b"ondemand" if ondemand => Ok(BindMode::OnDemand),
+        _ => Err(EINVAL),
+    }
+}
+
+/// The check `cull` and `inuse` make on their argument before anything
+/// else: a single file name, never a path.
+pub fn check_cull_name(args: &[u8]) -> Result<(), Errno> {
+    if args.contains(&b'/') {
+        Err(EINVAL)
+    } else {
+        Ok(())
+    }
+}

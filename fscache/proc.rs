@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `/proc/fs/fscache/`: the directory and the tables it shows.
+//!
+//! In 6.12 the real directory is `/proc/fs/netfs` and `/proc/fs/fscache`
+//! links to it. With fscache split out of netfs, fscache loads first, so it
+//! creates both; netfs adds `requests` and `stats` (whose fscache lines
+//! come from `fscache_stats_show()`) when it loads.
+
+use crate::proc_fs::{ProcEntry, SeqFile, ShowFile};
+use kernel::{c_str, prelude::*};
+
+/// The entries, removed in reverse order of creation when dropped.
+pub struct ProcFiles {
+    // Field order is drop order: files, then the link, then the directory.
+    _files: [ProcEntry; 3],
+    _link: ProcEntry,
+    _dir: ProcEntry,
+}
+
+// Column headers: the exact text the C module prints, which scripts parse.
+const CACHES_HEADER: &str = "CACHE    REF   VOLS  OBJS  ACCES S NAME\n\
+                             ======== ===== ===== ===== ===== = ===============\n";
+const VOLUMES_HEADER: &str = "VOLUME   REF   nCOOK ACC FL CACHE           KEY\n\
+                              ======== ===== ===== === == =============== ================\n";
+const COOKIES_HEADER: &str = "COOKIE   VOLUME   REF ACT ACC S FL DEF             \n\
+                              ======== ======== === === === = == ================\n";
+
+// Until caches, volumes and cookies exist, each table is its header.
+struct Caches;
+impl ShowFile for Caches {
+    fn show(m: &mut SeqFile<'_>) -> Result {
+        m.puts(CACHES_HEADER);
+        Ok(())
+    }
+}
+
+struct Volumes;
+impl ShowFile for Volumes {
+    fn show(m: &mut SeqFile<'_>) -> Result {
+        m.puts(VOLUMES_HEADER);
+        Ok(())
+    }
+}
+
+struct Cookies;
+impl ShowFile for Cookies {
+    fn show(m: &mut SeqFile<'_>) -> Result {
+        m.puts(COOKIES_HEADER);
+        Ok(())
+    }
+}
+
+/// Creates `/proc/fs/netfs/{caches,volumes,cookies}` and the
+/// `/proc/fs/fscache` link.
+pub fn register() -> Result<ProcFiles> {
+    let dir = ProcEntry::mkdir(c_str!("fs/netfs"))?;
+    let link = ProcEntry::symlink(c_str!("fs/fscache"), c_str!("netfs"))?;
+    let files = [
+        ProcEntry::file::<Caches>(c_str!("fs/netfs/caches"))?,
+        ProcEntry::file::<Volumes>(c_str!("fs/netfs/volumes"))?,
+        ProcEntry::file::<Cookies>(c_str!("fs/netfs/cookies"))?,
+    ];
+    Ok(ProcFiles { _files: files, _link: link, _dir: dir })
+}

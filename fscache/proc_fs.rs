@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `/proc` entries and the `seq_file` they print through.
+//!
+//! The only place the fscache crate touches procfs; what the files say is
+//! decided in `proc.rs`.
+
+use core::marker::PhantomData;
+use kernel::{
+    bindings,
+    ffi::{c_int, c_void},
+    prelude::*,
+};
+
+/// The output buffer of a `/proc` file being read.
+pub struct SeqFile<'a> {
+    m: *mut bindings::seq_file,
+    _borrow: PhantomData<&'a mut bindings::seq_file>,
+}
+
+impl SeqFile<'_> {
+    /// Appends `s`; seq_file retries with a bigger buffer on overflow.
+    pub fn puts(&mut self, s: &str) {
+        // SAFETY: `self.m` is the seq_file of the show() call this object
+        // lives in, and `s` is valid for `s.len()` bytes.
+        unsafe { bindings::seq_write(self.m, s.as_ptr().cast(), s.len()) };
+    }
+}
+
+/// A `/proc` file printed whole by one show() call.
+pub trait ShowFile {
+    /// Prints the file's content.
+    fn show(m: &mut SeqFile<'_>) -> Result;
+}
+
+/// # Safety
+///
+/// Called by seq_file's single_open machinery with a valid `m`.
+unsafe extern "C" fn show<T: ShowFile>(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    let mut file = SeqFile { m, _borrow: PhantomData };
+    match T::show(&mut file) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// A `/proc` path (file, directory or symlink) removed with everything
+/// under it when dropped.
+pub struct ProcEntry {
+    path: &'static CStr,
+}
+
+impl ProcEntry {
+    fn made(path: &'static CStr, pde: *mut bindings::proc_dir_entry) -> Result<Self> {
+        if pde.is_null() {
+            pr_err!("cannot create /proc/{}\n", path);
+            return Err(ENOMEM);
+        }
+        Ok(Self { path })
+    }
+
+    /// Creates directory `/proc/<path>`.
+    pub fn mkdir(path: &'static CStr) -> Result<Self> {
+        // SAFETY: `path` is a NUL-terminated string; a null parent means
+        // the path is relative to /proc.
+        let pde = unsafe { bindings::proc_mkdir(path.as_char_ptr(), core::ptr::null_mut()) };
+        Self::made(path, pde)
+    }
+
+    /// Creates symlink `/proc/<path>` pointing at `target`.
+    pub fn symlink(path: &'static CStr, target: &'static CStr) -> Result<Self> {
+        // SAFETY: both strings are NUL-terminated; procfs copies them.
+        let pde = unsafe {
+            bindings::proc_symlink(path.as_char_ptr(), core::ptr::null_mut(), target.as_char_ptr())
+        };
+        Self::made(path, pde)
+    }
+
+    /// Creates read-only file `/proc/<path>` whose content `T` prints.
+    pub fn file<T: ShowFile>(path: &'static CStr) -> Result<Self> {
+        // SAFETY: `path` is NUL-terminated and `show::<T>` lives as long as
+        // the module; the entry is removed in drop() before unload.
+        let pde = unsafe {
+            bindings::proc_create_single_data(
+                path.as_char_ptr(),
+                (bindings::S_IFREG | 0o444) as bindings::umode_t,
+                core::ptr::null_mut(),
+                Some(show::<T>),
+                core::ptr::null_mut(),
+            )
+        };
+        Self::made(path, pde)
+    }
+}
+
+impl Drop for ProcEntry {
+    fn drop(&mut self) {
+        // SAFETY: `path` names an entry this object created; removing it
+        // waits for readers to finish.
+        unsafe { bindings::remove_proc_subtree(self.path.as_char_ptr(), core::ptr::null_mut()) };
+    }
+}

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The pure-logic modules of fscache.ko and cachefiles.ko, compiled from the
+//! very same files the kernel build uses.
+
+#[path = "../../cachefiles/daemon_cmd.rs"]
+pub mod daemon_cmd;
