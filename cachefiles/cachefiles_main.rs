@@ -24,9 +24,10 @@ struct CacheFiles {
 
 impl kernel::Module for CacheFiles {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let dev = miscdev::Registration::register(c_str!("cachefiles"), module).inspect_err(|e| {
-            pr_err!("failed to register the misc device: {:?}\n", e);
-        })?;
+        let dev =
+            miscdev::Registration::register(c_str!("cachefiles"), module).inspect_err(|e| {
+                pr_err!("failed to register the misc device: {:?}\n", e);
+            })?;
         pr_info!("Loaded (fscache-rs)\n");
         Ok(CacheFiles { _dev: dev })
     }

@@ -28,7 +28,7 @@ const ONDEMAND: bool = cfg!(CONFIG_CACHEFILES_ONDEMAND);
 static DEVICE_OPEN: AtomicBool = AtomicBool::new(false);
 
 /// Debug mask set by the `debug` command (shared by all caches, as in C).
-pub static DEBUG_MASK: AtomicU32 = AtomicU32::new(0);
+pub(crate) static DEBUG_MASK: AtomicU32 = AtomicU32::new(0);
 
 /// Holding this is being the one opener; dropping it lets the next in.
 struct Exclusive;
@@ -58,7 +58,7 @@ struct Config {
 
 /// One open of `/dev/cachefiles`.
 #[pin_data]
-pub struct Daemon {
+pub(crate) struct Daemon {
     _exclusive: Exclusive,
     /// Commands run one at a time, as under the C daemon_mutex.
     #[pin]
@@ -153,7 +153,7 @@ impl Daemon {
                     BindMode::OnDemand => pr_err!("bind: on-demand mode is not implemented yet\n"),
                     BindMode::Normal => pr_err!("bind: binding a cache is not implemented yet\n"),
                 }
-                Err(EOPNOTSUPP)
+                Err(to_error(daemon_cmd::EOPNOTSUPP))
             }
             Verb::Cull | Verb::Inuse => {
                 let name = if verb == Verb::Cull { "cull" } else { "inuse" };
@@ -166,7 +166,7 @@ impl Daemon {
                 Err(EIO)
             }
             // Only valid on a cache bound in on-demand mode.
-            Verb::Copen | Verb::Restore => Err(EOPNOTSUPP),
+            Verb::Copen | Verb::Restore => Err(to_error(daemon_cmd::EOPNOTSUPP)),
         }
     }
 }
@@ -177,7 +177,12 @@ impl DeviceFile for Daemon {
             return Err(EPERM);
         }
         let exclusive = Exclusive::take()?;
-        let config = Config { limits: Limits::default(), dir: None, tag: None, secid: None };
+        let config = Config {
+            limits: Limits::default(),
+            dir: None,
+            tag: None,
+            secid: None,
+        };
         KBox::pin_init(
             pin_init!(Daemon {
                 _exclusive: exclusive,
@@ -196,7 +201,7 @@ impl DeviceFile for Daemon {
         let len = input.len();
         // Refuse before copying anything, as C does.
         if len > daemon_cmd::MAX_COMMAND_LEN {
-            return Err(EOPNOTSUPP);
+            return Err(to_error(daemon_cmd::EOPNOTSUPP));
         }
         let mut data = KVec::with_capacity(len, GFP_KERNEL)?;
         input.read_all(&mut data, GFP_KERNEL)?;

@@ -5,16 +5,14 @@
 //! crate in `host/` for `cargo test` and the fuzz targets. Every rule here
 //! mirrors what the C daemon interface accepts and rejects, errno for errno,
 //! because `cachefilesd` and on-demand daemons depend on those answers.
+//!
+//! Items are `pub` for the host crate; inside the module they are private.
+#![allow(unreachable_pub)]
 
 /// A kernel errno, positive (`EINVAL` is `Errno(22)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Errno(pub i32);
 
-pub const EPERM: Errno = Errno(1);
-pub const EIO: Errno = Errno(5);
-pub const EBUSY: Errno = Errno(16);
-pub const EEXIST: Errno = Errno(17);
-pub const ENOTDIR: Errno = Errno(20);
 pub const EINVAL: Errno = Errno(22);
 pub const ERANGE: Errno = Errno(34);
 pub const EOPNOTSUPP: Errno = Errno(95);
@@ -180,7 +178,14 @@ pub struct Limits {
 impl Default for Limits {
     /// The defaults a new open of the device starts from.
     fn default() -> Self {
-        Limits { frun: 7, fcull: 5, fstop: 1, brun: 7, bcull: 5, bstop: 1 }
+        Limits {
+            frun: 7,
+            fcull: 5,
+            fstop: 1,
+            brun: 7,
+            bcull: 5,
+            bstop: 1,
+        }
     }
 }
 
@@ -223,7 +228,8 @@ impl Limits {
     /// The check `bind` makes before it touches the filesystem.
     pub fn check_for_bind(&self) -> Result<(), Errno> {
         let ordered = |stop: u32, cull: u32, run: u32| stop < cull && cull < run && run < 100;
-        if ordered(self.fstop, self.fcull, self.frun) && ordered(self.bstop, self.bcull, self.brun) {
+        if ordered(self.fstop, self.fcull, self.frun) && ordered(self.bstop, self.bcull, self.brun)
+        {
             Ok(())
         } else {
             Err(ERANGE)

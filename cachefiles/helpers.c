@@ -4,6 +4,7 @@
  * cachefiles.ko calls (bindgen cannot bind those).
  */
 #include <linux/security.h>
+#include "helpers.h"
 
 int fsrs_security_secctx_to_secid(const char *secdata, u32 seclen, u32 *secid)
 {

@@ -16,7 +16,7 @@ use kernel::{
 };
 
 /// What one open file of the device is.
-pub trait DeviceFile: Sized + Send + Sync + 'static {
+pub(crate) trait DeviceFile: Sized + Send + Sync + 'static {
     /// Called on open(2); the object lives until the last close.
     fn open() -> Result<Pin<KBox<Self>>>;
     /// Serves read(2) by writing into `out`; returns the byte count.
@@ -33,7 +33,7 @@ struct Inner {
 }
 
 /// A registered misc device; deregistered on drop.
-pub struct Registration<T: DeviceFile> {
+pub(crate) struct Registration<T: DeviceFile> {
     // Boxed so the addresses handed to C stay put while `Self` moves.
     inner: KBox<Inner>,
     _file: PhantomData<T>,
@@ -48,7 +48,7 @@ unsafe impl<T: DeviceFile> Sync for Registration<T> {}
 impl<T: DeviceFile> Registration<T> {
     /// Registers `/dev/<name>` with a dynamic minor, owned by `module` so
     /// the module cannot go while a file is open.
-    pub fn register(name: &'static CStr, module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn register(name: &'static CStr, module: &'static ThisModule) -> Result<Self> {
         let fops = bindings::file_operations {
             owner: module.as_ptr(),
             open: Some(open::<T>),
@@ -59,7 +59,13 @@ impl<T: DeviceFile> Registration<T> {
             llseek: Some(bindings::noop_llseek),
             ..Default::default()
         };
-        let inner = KBox::new(Inner { misc: Opaque::uninit(), fops }, GFP_KERNEL)?;
+        let inner = KBox::new(
+            Inner {
+                misc: Opaque::uninit(),
+                fops,
+            },
+            GFP_KERNEL,
+        )?;
         let misc = bindings::miscdevice {
             minor: bindings::MISC_DYNAMIC_MINOR as c_int,
             name: name.as_char_ptr(),
@@ -72,7 +78,10 @@ impl<T: DeviceFile> Registration<T> {
         // SAFETY: the miscdevice is initialised and lives in a box that is
         // only freed after misc_deregister() in drop().
         to_result(unsafe { bindings::misc_register(inner.misc.get()) })?;
-        Ok(Self { inner, _file: PhantomData })
+        Ok(Self {
+            inner,
+            _file: PhantomData,
+        })
     }
 }
 
@@ -86,7 +95,10 @@ impl<T: DeviceFile> Drop for Registration<T> {
 /// # Safety
 ///
 /// Called by the VFS on open with a valid `file`.
-unsafe extern "C" fn open<T: DeviceFile>(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+unsafe extern "C" fn open<T: DeviceFile>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
     from_result(|| {
         let this = T::open()?;
         // SAFETY: `file` is valid per the function's contract and is not
@@ -108,7 +120,10 @@ unsafe fn this<'a, T: DeviceFile>(file: *mut bindings::file) -> Pin<&'a T> {
 /// # Safety
 ///
 /// Called by the VFS on the last close of a file opened by open::<T>().
-unsafe extern "C" fn release<T: DeviceFile>(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+unsafe extern "C" fn release<T: DeviceFile>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
     // SAFETY: per the contract this is the last use of the object open()
     // handed over, so it is taken back and dropped here.
     drop(unsafe { <Pin<KBox<T>> as ForeignOwnable>::from_foreign((*file).private_data) });

@@ -10,13 +10,13 @@ extern "C" {
 }
 
 /// Whether the calling task has CAP_SYS_ADMIN (and so may run a cache).
-pub fn capable_sys_admin() -> bool {
+pub(crate) fn capable_sys_admin() -> bool {
     // SAFETY: capable() only reads the current task's credentials.
     unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
 }
 
 /// Turns a security context string into the LSM's secid.
-pub fn secctx_to_secid(ctx: &[u8]) -> Result<u32> {
+pub(crate) fn secctx_to_secid(ctx: &[u8]) -> Result<u32> {
     let len = u32::try_from(ctx.len()).map_err(|_| EINVAL)?;
     let mut secid = 0u32;
     // SAFETY: `ctx` is valid for `len` bytes; `secid` is a valid out pointer.

@@ -10,7 +10,7 @@ use crate::proc_fs::{ProcEntry, SeqFile, ShowFile};
 use kernel::{c_str, prelude::*};
 
 /// The entries, removed in reverse order of creation when dropped.
-pub struct ProcFiles {
+pub(crate) struct ProcFiles {
     // Field order is drop order: files, then the link, then the directory.
     _files: [ProcEntry; 3],
     _link: ProcEntry,
@@ -52,7 +52,7 @@ impl ShowFile for Cookies {
 
 /// Creates `/proc/fs/netfs/{caches,volumes,cookies}` and the
 /// `/proc/fs/fscache` link.
-pub fn register() -> Result<ProcFiles> {
+pub(crate) fn register() -> Result<ProcFiles> {
     let dir = ProcEntry::mkdir(c_str!("fs/netfs"))?;
     let link = ProcEntry::symlink(c_str!("fs/fscache"), c_str!("netfs"))?;
     let files = [
@@ -60,5 +60,9 @@ pub fn register() -> Result<ProcFiles> {
         ProcEntry::file::<Volumes>(c_str!("fs/netfs/volumes"))?,
         ProcEntry::file::<Cookies>(c_str!("fs/netfs/cookies"))?,
     ];
-    Ok(ProcFiles { _files: files, _link: link, _dir: dir })
+    Ok(ProcFiles {
+        _files: files,
+        _link: link,
+        _dir: dir,
+    })
 }

@@ -12,14 +12,14 @@ use kernel::{
 };
 
 /// The output buffer of a `/proc` file being read.
-pub struct SeqFile<'a> {
+pub(crate) struct SeqFile<'a> {
     m: *mut bindings::seq_file,
     _borrow: PhantomData<&'a mut bindings::seq_file>,
 }
 
 impl SeqFile<'_> {
     /// Appends `s`; seq_file retries with a bigger buffer on overflow.
-    pub fn puts(&mut self, s: &str) {
+    pub(crate) fn puts(&mut self, s: &str) {
         // SAFETY: `self.m` is the seq_file of the show() call this object
         // lives in, and `s` is valid for `s.len()` bytes.
         unsafe { bindings::seq_write(self.m, s.as_ptr().cast(), s.len()) };
@@ -27,7 +27,7 @@ impl SeqFile<'_> {
 }
 
 /// A `/proc` file printed whole by one show() call.
-pub trait ShowFile {
+pub(crate) trait ShowFile {
     /// Prints the file's content.
     fn show(m: &mut SeqFile<'_>) -> Result;
 }
@@ -36,7 +36,10 @@ pub trait ShowFile {
 ///
 /// Called by seq_file's single_open machinery with a valid `m`.
 unsafe extern "C" fn show<T: ShowFile>(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-    let mut file = SeqFile { m, _borrow: PhantomData };
+    let mut file = SeqFile {
+        m,
+        _borrow: PhantomData,
+    };
     match T::show(&mut file) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -45,7 +48,7 @@ unsafe extern "C" fn show<T: ShowFile>(m: *mut bindings::seq_file, _v: *mut c_vo
 
 /// A `/proc` path (file, directory or symlink) removed with everything
 /// under it when dropped.
-pub struct ProcEntry {
+pub(crate) struct ProcEntry {
     path: &'static CStr,
 }
 
@@ -59,7 +62,7 @@ impl ProcEntry {
     }
 
     /// Creates directory `/proc/<path>`.
-    pub fn mkdir(path: &'static CStr) -> Result<Self> {
+    pub(crate) fn mkdir(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is a NUL-terminated string; a null parent means
         // the path is relative to /proc.
         let pde = unsafe { bindings::proc_mkdir(path.as_char_ptr(), core::ptr::null_mut()) };
@@ -67,16 +70,20 @@ impl ProcEntry {
     }
 
     /// Creates symlink `/proc/<path>` pointing at `target`.
-    pub fn symlink(path: &'static CStr, target: &'static CStr) -> Result<Self> {
+    pub(crate) fn symlink(path: &'static CStr, target: &'static CStr) -> Result<Self> {
         // SAFETY: both strings are NUL-terminated; procfs copies them.
         let pde = unsafe {
-            bindings::proc_symlink(path.as_char_ptr(), core::ptr::null_mut(), target.as_char_ptr())
+            bindings::proc_symlink(
+                path.as_char_ptr(),
+                core::ptr::null_mut(),
+                target.as_char_ptr(),
+            )
         };
         Self::made(path, pde)
     }
 
     /// Creates read-only file `/proc/<path>` whose content `T` prints.
-    pub fn file<T: ShowFile>(path: &'static CStr) -> Result<Self> {
+    pub(crate) fn file<T: ShowFile>(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated and `show::<T>` lives as long as
         // the module; the entry is removed in drop() before unload.
         let pde = unsafe {

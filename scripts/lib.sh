@@ -11,6 +11,8 @@ FSRS_BINDGEN_VERSION=0.71.1
 FSRS_KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 FSRS_RUSTC=/usr/bin/rustc
+# Debian's clippy matching that rustc (rustup's on PATH does not).
+FSRS_CLIPPY_DRIVER=/usr/bin/clippy-driver
 FSRS_BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/bindgen
 FSRS_LLVM_SUFFIX=-14
 FSRS_JOBS=${FSRS_JOBS:-$(nproc)}

@@ -4,13 +4,17 @@
 use fscache_rs_host::daemon_cmd::*;
 
 fn split_ok(data: &[u8]) -> (Verb, &[u8]) {
-    split(data, true).unwrap_or_else(|e| panic!("{:?} rejected: {:?}", String::from_utf8_lossy(data), e))
+    split(data, true)
+        .unwrap_or_else(|e| panic!("{:?} rejected: {:?}", String::from_utf8_lossy(data), e))
 }
 
 #[test]
 fn splits_verb_and_args() {
     assert_eq!(split_ok(b"brun 10%"), (Verb::Brun, &b"10%"[..]));
-    assert_eq!(split_ok(b"dir /var/cache/fscache\n"), (Verb::Dir, &b"/var/cache/fscache"[..]));
+    assert_eq!(
+        split_ok(b"dir /var/cache/fscache\n"),
+        (Verb::Dir, &b"/var/cache/fscache"[..])
+    );
     assert_eq!(split_ok(b"bind"), (Verb::Bind, &b""[..]));
     assert_eq!(split_ok(b"bind\n"), (Verb::Bind, &b""[..]));
     // Several spaces and tabs between verb and args are skipped...
@@ -60,8 +64,23 @@ fn percent_syntax() {
     assert_eq!(parse_percent(b"007%"), Ok(7));
     // No digits parses as 0, as simple_strtoul() does.
     assert_eq!(parse_percent(b"%"), Ok(0));
-    for bad in [&b""[..], b"7", b"7 %", b"7%%", b"7% ", b"-1%", b"+1%", b"0x10%", b"1.5%"] {
-        assert_eq!(parse_percent(bad), Err(EINVAL), "{:?}", String::from_utf8_lossy(bad));
+    for bad in [
+        &b""[..],
+        b"7",
+        b"7 %",
+        b"7%%",
+        b"7% ",
+        b"-1%",
+        b"+1%",
+        b"0x10%",
+        b"1.5%",
+    ] {
+        assert_eq!(
+            parse_percent(bad),
+            Err(EINVAL),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
     }
     // Overflow wraps, as in C: 2^64 + 7 reads as 7.
     assert_eq!(parse_percent(b"18446744073709551623%"), Ok(7));
@@ -70,7 +89,17 @@ fn percent_syntax() {
 #[test]
 fn limits_keep_stop_cull_run_ordered() {
     let mut l = Limits::default();
-    assert_eq!(l, Limits { frun: 7, fcull: 5, fstop: 1, brun: 7, bcull: 5, bstop: 1 });
+    assert_eq!(
+        l,
+        Limits {
+            frun: 7,
+            fcull: 5,
+            fstop: 1,
+            brun: 7,
+            bcull: 5,
+            bstop: 1
+        }
+    );
     // Raising in the wrong order fails: cull must stay below run.
     assert_eq!(l.set(Limit::Bcull, b"20%"), Err(LimitError::Range));
     l.set(Limit::Brun, b"30%").unwrap();
@@ -94,9 +123,15 @@ fn limits_keep_stop_cull_run_ordered() {
 
 #[test]
 fn bind_check_and_mode() {
-    let bad = Limits { bstop: 5, ..Limits::default() };
+    let bad = Limits {
+        bstop: 5,
+        ..Limits::default()
+    };
     assert_eq!(bad.check_for_bind(), Err(ERANGE));
-    let bad = Limits { frun: 100, ..Limits::default() };
+    let bad = Limits {
+        frun: 100,
+        ..Limits::default()
+    };
     assert_eq!(bad.check_for_bind(), Err(ERANGE));
     assert_eq!(parse_bind_mode(b"", true), Ok(BindMode::Normal));
     assert_eq!(parse_bind_mode(b"ondemand", true), Ok(BindMode::OnDemand));

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# cachefilesd binds a cache on the ext4 disk; a 9p share mounted with
+# cache=fscache is read, remounted and read again: the second read must be
+# served from the cache, as /proc/fs/fscache/stats shows.
+# timeout: 300
+# share: 32M
+. /fsrs/lib.sh
+
+must "caching stack loads" load_stack
+must "cache disk mounts" mount_cache_disk
+cat >/etc/cachefilesd.conf <<CONF
+dir /var/cache/fscache
+tag fsrs
+brun 10%
+bcull 7%
+bstop 3%
+frun 10%
+fcull 7%
+fstop 3%
+CONF
+cachefilesd -n -s -p /run/cachefilesd.pid -f /etc/cachefilesd.conf &
+daemon=$!
+cache_active() { grep -q " A fsrs$" /proc/fs/fscache/caches; }
+must "cachefilesd binds the cache" wait_for 60 cache_active
+cat /proc/fs/fscache/caches
+
+mount_share; want=$(cut -d" " -f1 /mnt/data.sha256 2>/dev/null)
+must "9p share mounts with cache=fscache" [ -n "$want" ]
+check "first read matches the server copy" [ "$(sha256sum </mnt/data.bin | cut -d' ' -f1)" = "$want" ]
+rd1=$(stat_field "IO " rd)
+wr1=$(stat_field "IO " wr)
+echo "after first read: IO rd=$rd1 wr=$wr1"
+cat /proc/fs/fscache/volumes /proc/fs/fscache/cookies
+umount /mnt
+echo 3 >/proc/sys/vm/drop_caches
+
+must "9p share mounts again" mount_share
+check "second read matches the server copy" [ "$(sha256sum </mnt/data.bin | cut -d' ' -f1)" = "$want" ]
+rd2=$(stat_field "IO " rd)
+wr2=$(stat_field "IO " wr)
+echo "after second read: IO rd=$rd2 wr=$wr2"
+cat /proc/fs/fscache/stats
+check "first pass wrote the data to the cache" [ "${wr1:-0}" -gt 0 ]
+check "second pass was served from the cache (IO rd grew)" [ "${rd2:-0}" -gt "${rd1:-0}" ]
+check "second pass did not write the cache again" [ "${wr2:-0}" -eq "${wr1:-0}" ]
+check "cache directory holds the 9p volume" sh -c 'ls -d /var/cache/fscache/cache/I9p,* >/dev/null'
+find /var/cache/fscache -maxdepth 3 | head -20
+umount /mnt
+
+kill $daemon
+wait $daemon
+check "cache withdrawn when cachefilesd exits" wait_for 30 sh -c '! grep -q " A fsrs$" /proc/fs/fscache/caches'
+umount /var/cache/fscache
+finish
