@@ -30,42 +30,48 @@ check "cookies table has the C header" \
 	[ "$(head -1 /proc/fs/fscache/cookies)" = "COOKIE   VOLUME   REF ACT ACC S FL DEF             " ]
 check "/dev/cachefiles exists" [ -c /dev/cachefiles ]
 
-# Command errors as the shell sees them: each write is one command.
-# cmd EXPECTED-ERROR COMMAND: writes COMMAND on fd 4, checks the error text.
-cmd() {
-	_want=$1
-	shift
-	printf '%s' "$*" >&4 2>/tmp/err
-	_rc=$?
-	if [ -z "$_want" ]; then
-		check "'$*' accepted" [ $_rc = 0 ]
-	else
-		check "'$*' fails with $_want" grep -q "$_want" /tmp/err
-	fi
-}
+# The device's command interface, errno for errno with the C module. One
+# open; fsrs-devio prints "<ERRNO or OK> <command>" for each write.
 exec 4<>/dev/cachefiles
-check "a second opener is refused" sh -c 'exec 5<>/dev/cachefiles' 2>/tmp/err
-check "...with EBUSY" grep -q "resource busy" /tmp/err
-cmd "" "brun 20%"
-cmd "" "bcull 15%"
-cmd "" "bstop 5%"
-cmd "Invalid argument" "bstop 50%"
-cmd "Invalid argument" "frun 100%"
-cmd "Invalid argument" "frun 10"
-cmd "Operation not supported" "frobnicate"
-cmd "Operation not supported" " bind"
-cmd "Invalid argument" "cull a/b"
-cmd "Input/output error" "cull foo"
-cmd "Input/output error" "inuse foo"
-cmd "Invalid argument" "bind"
-cmd "" "dir /var/cache/fscache"
-cmd "File exists" "dir /elsewhere"
-cmd "" "tag t1"
-cmd "File exists" "tag t2"
-cmd "" "debug 0x0"
-cmd "Invalid argument" "debug x"
-check "reading an unbound cache gives EOF" [ -z "$(dd bs=256 count=1 <&4 2>/dev/null)" ]
+check "a second opener is refused with EBUSY" [ "$(fsrs-devio /dev/cachefiles)" = "OPEN EBUSY" ]
 exec 4>&-
+fsrs-devio /dev/cachefiles @read @poll \
+	"brun 20%" "bcull 15%" "bstop 5%" "bstop 50%" "frun 100%" "frun 10" \
+	"frobnicate" " bind" "\nbind" "bind\0" "cull a/b" "cull foo" "inuse foo" \
+	"bind" "dir /var/cache/fscache" "dir /elsewhere" "tag t1" "tag t2" \
+	"debug 0x0" "debug x" "copen 1,2" "bind nonsense" >/tmp/got
+cat >/tmp/want <<'WANT'
+READ 0
+POLL 0 0
+OK brun 20%
+OK bcull 15%
+OK bstop 5%
+EINVAL bstop 50%
+EINVAL frun 100%
+EINVAL frun 10
+EOPNOTSUPP frobnicate
+EOPNOTSUPP  bind
+EINVAL \nbind
+EINVAL bind\0
+EINVAL cull a/b
+EIO cull foo
+EIO inuse foo
+EINVAL bind
+OK dir /var/cache/fscache
+EEXIST dir /elsewhere
+OK tag t1
+EEXIST tag t2
+OK debug 0x0
+EINVAL debug x
+EOPNOTSUPP copen 1,2
+EINVAL bind nonsense
+WANT
+# One subtest per exchange, so a mismatch names the command.
+paste -d '|' /tmp/want /tmp/got >/tmp/pairs
+while IFS='|' read -r want got; do
+	check "device: $want" [ "$want" = "$got" ]
+done </tmp/pairs
+check "every command got an answer" [ "$(wc -l </tmp/got)" = "$(wc -l </tmp/want)" ]
 
 must "modules unload" unload
 check "/proc/fs/fscache is gone after unload" [ ! -e /proc/fs/fscache ]

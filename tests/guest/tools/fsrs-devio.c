@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fsrs-devio: talk to a command device (/dev/cachefiles) from guest tests.
+ *
+ *   fsrs-devio DEVICE [ARG...]
+ *
+ * Opens DEVICE once, then for each ARG: "@read" reads up to a page and
+ * prints "READ <n>", "@poll" polls without waiting and prints "POLL <mask>",
+ * anything else is written as one command, printing "OK <cmd>" or
+ * "<ERRNO-NAME> <cmd>" (e.g. "EINVAL bstop 50%"). An open failure prints
+ * "OPEN <ERRNO-NAME>" and exits 1. "\n" in an ARG stands for a newline and
+ * "\0" for a NUL byte, so malformed commands can be sent.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *errname(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "E?";
+}
+
+/* Expands \n and \0 in place; returns the byte length. */
+static size_t unescape(char *s)
+{
+	char *out = s, *in = s;
+
+	while (*in) {
+		if (in[0] == '\\' && in[1] == 'n') {
+			*out++ = '\n';
+			in += 2;
+		} else if (in[0] == '\\' && in[1] == '0') {
+			*out++ = '\0';
+			in += 2;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	return out - s;
+}
+
+int main(int argc, char **argv)
+{
+	static char buf[8192];
+	int fd, i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: fsrs-devio DEVICE [CMD|@read|@poll]...\n");
+		return 2;
+	}
+	fd = open(argv[1], O_RDWR);
+	if (fd < 0) {
+		printf("OPEN %s\n", errname(errno));
+		return 1;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "@read")) {
+			ssize_t n = read(fd, buf, sizeof(buf));
+
+			if (n < 0)
+				printf("READ %s\n", errname(errno));
+			else
+				printf("READ %zd\n", n);
+		} else if (!strcmp(argv[i], "@poll")) {
+			struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+			int n = poll(&p, 1, 0);
+
+			printf("POLL %d %#x\n", n, n > 0 ? p.revents : 0);
+		} else {
+			char *shown = strdup(argv[i]);
+			size_t len = unescape(argv[i]);
+			ssize_t n = write(fd, argv[i], len);
+
+			if (n < 0)
+				printf("%s %s\n", errname(errno), shown);
+			else if ((size_t)n != len)
+				printf("SHORT%zd %s\n", n, shown);
+			else
+				printf("OK %s\n", shown);
+		}
+		fflush(stdout);
+	}
+	close(fd);
+	return 0;
+}
