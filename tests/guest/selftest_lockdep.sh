@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: GPL-2.0
+# Harness self-test: the script passes, but the kernel takes two locks in both orders (lockdep).
+# The runner must fail this run (tests/lists/all marks it xfail=splat).
+# timeout: 60
+. /fsrs/lib.sh
+check "module loads" insmod /fsrs/modules/harness_splat.ko kind=lockdep
+rmmod harness_splat
+finish

@@ -1,8 +1,0 @@
-# SPDX-License-Identifier: GPL-2.0
-# Harness self-test: the script passes, but the kernel WARNs. The runner
-# must fail this run (tests/lists/all marks it xfail=splat).
-# timeout: 60
-. /fsrs/lib.sh
-check "splat module loads" insmod /fsrs/modules/harness_splat.ko kind=warn
-rmmod harness_splat
-finish
