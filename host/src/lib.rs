@@ -4,3 +4,6 @@
 
 #[path = "../../cachefiles/daemon_cmd.rs"]
 pub mod daemon_cmd;
+
+#[path = "../../fscache/key_hash.rs"]
+pub mod key_hash;
