@@ -7,15 +7,39 @@ use fscache_rs_host::key_hash::*;
 
 /// (volume key, cookie key, volume hash, cookie hash)
 const VECTORS: &[(&[u8], &[u8], u32, u32)] = &[
-    (b"9p,share,", b"\x13\xc1\x98\x00\x00\x00\x00\x00", 0, 0),
+    (
+        b"9p,share,",
+        b"\x13\xc1\x98\x00\x00\x00\x00\x00",
+        0x62a4ec91,
+        0x30ce124a,
+    ),
+    (b"kunit,hash,", b"abc", 0x57599981, 0x9fb1e871),
+    (b"kunit,hash,", b"0123456789abcdef", 0x57599981, 0xe18f3b00),
+    (b"kunit,hash,", b"0123456789abcdefg", 0x57599981, 0x49cb35cd),
+    (
+        b"a-volume-key-long-enough-to-span-several-words",
+        b"\xff\x00\x80\x7f\x01",
+        0x4ef0d773,
+        0x04604550,
+    ),
 ];
 
 #[test]
-fn print_vectors() {
-    for (vk, ck, _, _) in VECTORS {
+fn vectors() {
+    let mut bad = 0;
+    for (vk, ck, vh, kh) in VECTORS {
         let v = volume_key_hash(vk);
-        println!("{:?} {:#010x} {:#010x}", String::from_utf8_lossy(vk), v, cookie_key_hash(v, ck));
+        let k = cookie_key_hash(v, ck);
+        println!(
+            "{:?} {:?} {:#010x} {:#010x}",
+            String::from_utf8_lossy(vk),
+            ck,
+            v,
+            k
+        );
+        bad += usize::from((v, k) != (*vh, *kh));
     }
+    assert_eq!(bad, 0, "hashes differ from the vectors");
 }
 
 #[test]

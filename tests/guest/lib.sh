@@ -81,3 +81,26 @@ wait_for() {
 stat_field() {
 	grep "^$1" /proc/fs/fscache/stats | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
+
+# run_kunit MODULE SUITE: loads KUnit module MODULE (from /fsrs/modules)
+# after fscache, and reports each case of SUITE as a subtest.
+run_kunit() {
+	must "fscache loads" modprobe fscache
+	echo "fscache: $(impl_of fscache)"
+	dmesg -c >/dev/null
+	must "KUnit module $1 loads" insmod "/fsrs/modules/$1.ko"
+	dmesg | sed 's/^\[[^]]*\] //' >/tmp/kunit.ktap
+	cat /tmp/kunit.ktap
+	# Cases are the indented result lines of the suite.
+	sed -n 's/^    \(\(not \)\{0,1\}ok\) [0-9]* \(.*\)/\1 \3/p' /tmp/kunit.ktap >/tmp/cases
+	while read -r verdict rest; do
+		case $verdict in
+		ok) ok "kunit: $rest" ;;
+		*) not_ok "kunit: ${rest#ok }" ;;
+		esac
+	done </tmp/cases
+	check "KUnit ran cases" [ -s /tmp/cases ]
+	check "KUnit suite $2 passed" grep -q "^ok [0-9]* $2\$" /tmp/kunit.ktap
+	rmmod "$1"
+	rmmod fscache
+}
