@@ -2,10 +2,13 @@
 //! fscache.ko: the FS-Cache core of fscache-rs, the local caching manager
 //! between network filesystems and cache backends.
 
-use kernel::prelude::*;
+use kernel::{bindings, c_str, prelude::*};
 
+mod abi;
+mod cache;
 mod proc;
 mod proc_fs;
+mod sys;
 
 module! {
     type: FsCache,
@@ -21,7 +24,23 @@ struct FsCache {
 
 impl kernel::Module for FsCache {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let proc = proc::register()?;
+        // SAFETY: module init runs before anything can use the exported
+        // `fscache_wq` (dependent modules link only once init succeeds).
+        let wq = unsafe {
+            bindings::fscache_wq = bindings::alloc_workqueue(
+                c_str!("fscache").as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_FREEZABLE,
+                0,
+            );
+            bindings::fscache_wq
+        };
+        if wq.is_null() {
+            return Err(ENOMEM);
+        }
+        let proc = proc::register().inspect_err(|_| {
+            // SAFETY: allocated above and not published to anyone yet.
+            unsafe { bindings::destroy_workqueue(wq) };
+        })?;
         pr_notice!("FS-Cache loaded (fscache-rs)\n");
         Ok(FsCache { _proc: proc })
     }
@@ -29,6 +48,14 @@ impl kernel::Module for FsCache {
 
 impl Drop for FsCache {
     fn drop(&mut self) {
+        // No module uses us any more, so every backend relinquished its
+        // cache; records left over are references someone leaked.
+        let left = cache::shutdown();
+        if left != 0 {
+            pr_warn!("{} cache record(s) still referenced at unload\n", left);
+        }
+        // SAFETY: allocated in init; nothing can queue work any more.
+        unsafe { bindings::destroy_workqueue(bindings::fscache_wq) };
         pr_notice!("FS-Cache unloaded (fscache-rs)\n");
     }
 }

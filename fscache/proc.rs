@@ -6,7 +6,9 @@
 //! creates both; netfs adds `requests` and `stats` (whose fscache lines
 //! come from `fscache_stats_show()`) when it loads.
 
+use crate::cache;
 use crate::proc_fs::{ProcEntry, SeqFile, ShowFile};
+use core::fmt::Write;
 use kernel::{c_str, prelude::*};
 
 /// The entries, removed in reverse order of creation when dropped.
@@ -25,14 +27,31 @@ const VOLUMES_HEADER: &str = "VOLUME   REF   nCOOK ACC FL CACHE           KEY\n\
 const COOKIES_HEADER: &str = "COOKIE   VOLUME   REF ACT ACC S FL DEF             \n\
                               ======== ======== === === === = == ================\n";
 
-// Until caches, volumes and cookies exist, each table is its header.
 struct Caches;
 impl ShowFile for Caches {
     fn show(m: &mut SeqFile<'_>) -> Result {
         m.puts(CACHES_HEADER);
+        cache::for_each(|c| {
+            let (refs, vols, objs, acc) = c.counts();
+            let name = c.name().map_or(Ok("-"), |n| n.to_str()).unwrap_or("?");
+            // seq_file output cannot fail short of a retry with more room.
+            let _ = writeln!(
+                m,
+                "{:08x} {:5} {:5} {:5} {:5} {} {}",
+                c.debug_id(),
+                refs,
+                vols,
+                objs,
+                acc,
+                c.state().letter(),
+                name
+            );
+        });
         Ok(())
     }
 }
+
+// Until volumes and cookies exist, their tables are their headers.
 
 struct Volumes;
 impl ShowFile for Volumes {

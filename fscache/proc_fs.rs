@@ -17,6 +17,13 @@ pub(crate) struct SeqFile<'a> {
     _borrow: PhantomData<&'a mut bindings::seq_file>,
 }
 
+impl core::fmt::Write for SeqFile<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.puts(s);
+        Ok(())
+    }
+}
+
 impl SeqFile<'_> {
     /// Appends `s`; seq_file retries with a bigger buffer on overflow.
     pub(crate) fn puts(&mut self, s: &str) {

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fscache ABI as C modules link to it: the data objects the fscache
+ * headers declare extern (inline helpers in them use these directly), and
+ * EXPORT_SYMBOL lines for the functions the Rust side implements.
+ */
+#include <linux/fscache-cache.h>
+#include <linux/module.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
+
+/* Allocated by module init (lib.rs). */
+struct workqueue_struct *fscache_wq;
+EXPORT_SYMBOL(fscache_wq);
+
+/* Serialises adding and removing caches (and guards the cache registry). */
+DECLARE_RWSEM(fscache_addremove_sem);
+EXPORT_SYMBOL(fscache_addremove_sem);
+
+/* Woken when a cookie's pending clearance ends (fscache-cache.h helpers). */
+DECLARE_WAIT_QUEUE_HEAD(fscache_clearance_waiters);
+EXPORT_SYMBOL(fscache_clearance_waiters);
+
+/* Statistics bumped by inline helpers in backends and filesystems. */
+atomic_t fscache_n_updates;
+EXPORT_SYMBOL(fscache_n_updates);
+atomic_t fscache_n_read;
+EXPORT_SYMBOL(fscache_n_read);
+atomic_t fscache_n_write;
+EXPORT_SYMBOL(fscache_n_write);
+atomic_t fscache_n_no_write_space;
+EXPORT_SYMBOL(fscache_n_no_write_space);
+atomic_t fscache_n_no_create_space;
+EXPORT_SYMBOL(fscache_n_no_create_space);
+atomic_t fscache_n_culled;
+EXPORT_SYMBOL(fscache_n_culled);
+atomic_t fscache_n_dio_misfit;
+EXPORT_SYMBOL(fscache_n_dio_misfit);
+
+/* Cache API (cache.rs, entry points in abi.rs). */
+EXPORT_SYMBOL(fscache_acquire_cache);
+EXPORT_SYMBOL(fscache_relinquish_cache);
+EXPORT_SYMBOL(fscache_add_cache);
+EXPORT_SYMBOL(fscache_withdraw_cache);
+EXPORT_SYMBOL(fscache_io_error);
