@@ -72,3 +72,10 @@ fsrs_kernel_dir() {
 	local variant=$1
 	echo "$FSRS_CACHE/kernel/$variant-$(fsrs_kernel_version)-$(fsrs_kernel_key "$variant")"
 }
+
+# Where scripts/build-modules builds our modules for VARIANT: one directory
+# per checkout, so two checkouts (a CI clone and a working tree) never
+# build over each other's modules.
+fsrs_modules_dir() {
+	echo "$(fsrs_kernel_dir "$1")/ourmods-$(printf '%s' "$FSRS_ROOT" | sha256sum | cut -c1-12)"
+}
