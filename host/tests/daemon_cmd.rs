@@ -159,3 +159,82 @@ fn cull_names_are_not_paths() {
     assert_eq!(check_cull_name(b"a/b"), Err(EINVAL));
     assert_eq!(check_cull_name(b"/"), Err(EINVAL));
 }
+
+/// Deterministic xorshift, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// Random writes built from the pieces the rules care about: whatever the
+/// bytes, the parser answers (no panic), and what it accepts is sane.
+#[test]
+fn random_writes_hold_the_invariants() {
+    const PIECES: &[&[u8]] = &[
+        b"bind",
+        b"brun",
+        b"bcull",
+        b"fstop",
+        b"dir",
+        b"tag",
+        b"cull",
+        b"copen",
+        b"debug",
+        b" ",
+        b"\t",
+        b"\n",
+        b"\0",
+        b"\xa0",
+        b"%",
+        b"7",
+        b"0x",
+        b"/",
+        b"ondemand",
+        b"\xff",
+    ];
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut accepted = 0;
+    for _ in 0..200_000 {
+        let mut data = Vec::new();
+        for _ in 0..rng.next() % 8 {
+            data.extend_from_slice(PIECES[(rng.next() % PIECES.len() as u64) as usize]);
+        }
+        let Ok((verb, args)) = split(&data, rng.next() % 2 == 0) else {
+            continue;
+        };
+        accepted += 1;
+        assert!(!data.contains(&0), "accepted a NUL: {data:?}");
+        assert!(
+            !args.contains(&b'\n'),
+            "args run past the newline: {data:?}"
+        );
+        assert!(
+            !args.first().is_some_and(|&b| is_space(b)),
+            "args start with a space: {data:?}"
+        );
+        assert!(
+            data.ends_with(args) || data.contains(&b'\n'),
+            "args not from the write: {data:?}"
+        );
+        // Every accepted verb is a known word at the start of the write.
+        assert!(
+            !is_space(data[0]),
+            "{verb:?} from a write starting with a space"
+        );
+        let _ = (
+            parse_percent(args),
+            parse_debug_mask(args),
+            parse_bind_mode(args, true),
+        );
+    }
+    assert!(
+        accepted > 1000,
+        "the generator hardly reaches the parser ({accepted})"
+    );
+}
