@@ -4,6 +4,7 @@
 //! the modules they call. `exports.c` exports them.
 
 use crate::cache::{self, Cache};
+use crate::volume::{self, Volume};
 use kernel::{
     bindings,
     error::Error,
@@ -88,4 +89,129 @@ unsafe extern "C" fn fscache_io_error(cache: *mut bindings::fscache_cache) {
 unsafe extern "C" fn fscache_withdraw_cache(cache: *mut bindings::fscache_cache) {
     // SAFETY: per the contract.
     cache::withdraw(unsafe { Cache::from_raw(cache) });
+}
+
+/// Acquires (creating if need be) the volume with key `key` in the cache
+/// named `cache_name` (any cache if null).
+///
+/// # Safety
+///
+/// `key` (and `cache_name` if not null) must be NUL-terminated strings;
+/// `coherency` must be valid for `coherency_len` bytes if not null.
+#[no_mangle]
+unsafe extern "C" fn __fscache_acquire_volume(
+    key: *const c_char,
+    cache_name: *const c_char,
+    coherency: *const c_void,
+    coherency_len: usize,
+) -> *mut bindings::fscache_volume {
+    if key.is_null() {
+        return err_ptr(kernel::error::code::EINVAL);
+    }
+    // SAFETY: per the contract.
+    let (key, cache_name) = unsafe {
+        (
+            CStr::from_char_ptr(key),
+            (!cache_name.is_null()).then(|| CStr::from_char_ptr(cache_name)),
+        )
+    };
+    let coherency = if coherency.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: per the contract.
+        unsafe { core::slice::from_raw_parts(coherency.cast::<u8>(), coherency_len) }
+    };
+    match volume::acquire(key, cache_name, coherency) {
+        Ok(v) => ARef::into_raw(v).as_ptr().cast(),
+        Err(e) => err_ptr(e),
+    }
+}
+
+/// Gives up a filesystem's volume, storing new coherency data or marking
+/// it for invalidation.
+///
+/// # Safety
+///
+/// `volume` must come from __fscache_acquire_volume() and not be used
+/// after; `coherency` must be null or hold the volume's coherency length.
+#[no_mangle]
+unsafe extern "C" fn __fscache_relinquish_volume(
+    volume: *mut bindings::fscache_volume,
+    coherency: *const c_void,
+    invalidate: bool,
+) {
+    let Some(p) = core::ptr::NonNull::new(volume.cast::<Volume>()) else {
+        return;
+    };
+    // SAFETY: the filesystem hands back its count.
+    let volume = unsafe { ARef::from_raw(p) };
+    let coherency = (!coherency.is_null()).then(|| {
+        // SAFETY: per the contract, coherency_len bytes.
+        unsafe {
+            core::slice::from_raw_parts(
+                coherency.cast::<u8>(),
+                (*volume.raw()).coherency_len as usize,
+            )
+        }
+    });
+    volume::relinquish(volume, coherency, invalidate);
+}
+
+/// Takes a reference on a volume unless it is being freed.
+///
+/// # Safety
+///
+/// `volume` must not have been freed (its count may be zero).
+#[no_mangle]
+unsafe extern "C" fn fscache_try_get_volume(
+    volume: *mut bindings::fscache_volume,
+    _where: bindings::fscache_volume_trace,
+) -> *mut bindings::fscache_volume {
+    // SAFETY: per the contract.
+    match unsafe { Volume::from_raw(volume) }.try_get() {
+        Some(v) => ARef::into_raw(v).as_ptr().cast(),
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// Drops a reference on a volume.
+///
+/// # Safety
+///
+/// `volume` must be null or a volume the caller holds a reference on.
+#[no_mangle]
+unsafe extern "C" fn fscache_put_volume(
+    volume: *mut bindings::fscache_volume,
+    _where: bindings::fscache_volume_trace,
+) {
+    if let Some(p) = core::ptr::NonNull::new(volume.cast::<Volume>()) {
+        // SAFETY: the caller's count.
+        drop(unsafe { ARef::from_raw(p) });
+    }
+}
+
+/// Ends an access to a volume.
+///
+/// # Safety
+///
+/// `volume` must be live with an access held by the caller.
+#[no_mangle]
+unsafe extern "C" fn fscache_end_volume_access(
+    volume: *mut bindings::fscache_volume,
+    _cookie: *mut bindings::fscache_cookie,
+    _why: bindings::fscache_access_trace,
+) {
+    // SAFETY: per the contract.
+    volume::end_access(unsafe { Volume::from_raw(volume) });
+}
+
+/// The backend drops its pinned access and waits for the others to end.
+///
+/// # Safety
+///
+/// `volume` must be live and pinned by the caller.
+#[no_mangle]
+unsafe extern "C" fn fscache_withdraw_volume(volume: *mut bindings::fscache_volume) {
+    // SAFETY: per the contract.
+    volume::withdraw(unsafe { Volume::from_raw(volume) });
 }

@@ -136,6 +136,17 @@ impl Cache {
         (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
     }
 
+    pub(crate) fn n_volumes(&self) -> *mut bindings::atomic_t {
+        // SAFETY: only the field address of a live object.
+        unsafe { addr_of_mut!((*self.raw()).n_volumes) }
+    }
+
+    /// The backend's operations (valid while the cache is in service).
+    pub(crate) fn ops(&self) -> *const bindings::fscache_cache_ops {
+        // SAFETY: a field of a live cache, set under the registry lock.
+        unsafe { (*self.raw()).ops }
+    }
+
     fn n_accesses(&self) -> *mut bindings::atomic_t {
         // SAFETY: only the field address of a live object.
         unsafe { addr_of_mut!((*self.raw()).n_accesses) }
@@ -367,7 +378,6 @@ pub(crate) fn withdraw(cache: &Cache) {
 
 /// `fscache_begin_cache_access()`: pins the cache for an operation if it
 /// is active; pair with [`end_access`].
-#[allow(dead_code)] // Used by volumes and cookies (issue 3).
 pub(crate) fn begin_access(cache: &Cache) -> bool {
     if cache.state() != State::Active {
         return false;

@@ -43,3 +43,11 @@ EXPORT_SYMBOL(fscache_relinquish_cache);
 EXPORT_SYMBOL(fscache_add_cache);
 EXPORT_SYMBOL(fscache_withdraw_cache);
 EXPORT_SYMBOL(fscache_io_error);
+
+/* Volume API (volume.rs, entry points in abi.rs). */
+EXPORT_SYMBOL(__fscache_acquire_volume);
+EXPORT_SYMBOL(__fscache_relinquish_volume);
+EXPORT_SYMBOL(fscache_try_get_volume);
+EXPORT_SYMBOL(fscache_put_volume);
+EXPORT_SYMBOL(fscache_end_volume_access);
+EXPORT_SYMBOL(fscache_withdraw_volume);

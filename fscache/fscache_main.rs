@@ -6,9 +6,11 @@ use kernel::{bindings, c_str, prelude::*};
 
 mod abi;
 mod cache;
+mod key_hash;
 mod proc;
 mod proc_fs;
 mod sys;
+mod volume;
 
 module! {
     type: FsCache,
@@ -50,6 +52,10 @@ impl Drop for FsCache {
     fn drop(&mut self) {
         // No module uses us any more, so every backend relinquished its
         // cache; records left over are references someone leaked.
+        let vols = volume::shutdown();
+        if vols != 0 {
+            pr_warn!("{} volume(s) still referenced at unload\n", vols);
+        }
         let left = cache::shutdown();
         if left != 0 {
             pr_warn!("{} cache record(s) still referenced at unload\n", left);

@@ -6,8 +6,8 @@
 //! creates both; netfs adds `requests` and `stats` (whose fscache lines
 //! come from `fscache_stats_show()`) when it loads.
 
-use crate::cache;
 use crate::proc_fs::{ProcEntry, SeqFile, ShowFile};
+use crate::{cache, volume};
 use core::fmt::Write;
 use kernel::{c_str, prelude::*};
 
@@ -51,12 +51,34 @@ impl ShowFile for Caches {
     }
 }
 
-// Until volumes and cookies exist, their tables are their headers.
+// Until cookies exist, their table is its header.
 
 struct Volumes;
 impl ShowFile for Volumes {
     fn show(m: &mut SeqFile<'_>) -> Result {
         m.puts(VOLUMES_HEADER);
+        volume::for_each(|v| {
+            let (refs, cookies, acc, flags) = v.counts();
+            let cache = v
+                .cache()
+                .name()
+                .map_or(Ok("-"), |n| n.to_str())
+                .unwrap_or("?");
+            let key = core::str::from_utf8(v.key_str()).unwrap_or("?");
+            // C prints the cache name with %-15.15s: padded and cut to 15.
+            let cache = cache.get(..cache.len().min(15)).unwrap_or(cache);
+            let _ = writeln!(
+                m,
+                "{:08x} {:5} {:5} {:3} {:02x} {:<15} {}",
+                v.debug_id(),
+                refs,
+                cookies,
+                acc,
+                flags,
+                cache,
+                key
+            );
+        });
         Ok(())
     }
 }

@@ -7,14 +7,122 @@ use core::{
     cell::UnsafeCell,
     ops::{Deref, DerefMut},
     ptr::{addr_of_mut, NonNull},
-    sync::atomic::AtomicI32,
+    sync::atomic::{AtomicI32, Ordering},
 };
-use kernel::{bindings, ffi::c_char, prelude::*, str::CStr};
+use kernel::{
+    bindings,
+    ffi::{c_char, c_int, c_ulong},
+    prelude::*,
+    str::CStr,
+};
 
 extern "C" {
     // helpers.c
     fn fsrs_refcount_inc_not_zero(r: *mut bindings::refcount_t) -> bool;
     fn fsrs_wait_var_zero(v: *mut bindings::atomic_t);
+    fn fsrs_volume_init(
+        volume: *mut bindings::fscache_volume,
+        func: unsafe extern "C" fn(*mut bindings::work_struct),
+    );
+    fn fsrs_schedule_work(work: *mut bindings::work_struct) -> bool;
+    fn fsrs_wait_on_bit(word: *mut c_ulong, bit: c_int);
+    fn fsrs_wait_on_bit_timeout(word: *mut c_ulong, bit: c_int, timeout: c_ulong) -> bool;
+    fn fsrs_clear_and_wake_up_bit(bit: c_int, word: *mut c_ulong);
+}
+
+/// A C `unsigned long` flags word, operated on with atomic bit ops that
+/// the C side's `test_bit()`/`set_bit()` see.
+pub(crate) struct Flags(*mut c_ulong);
+
+impl Flags {
+    /// # Safety
+    ///
+    /// `word` must stay valid while the value is used, and only be changed
+    /// atomically (by bit ops) by anyone.
+    pub(crate) unsafe fn new(word: *mut c_ulong) -> Self {
+        Self(word)
+    }
+
+    fn cell(&self) -> &core::sync::atomic::AtomicUsize {
+        // SAFETY: `c_ulong` is `usize` here; validity per new().
+        unsafe { core::sync::atomic::AtomicUsize::from_ptr(self.0) }
+    }
+
+    pub(crate) fn test(&self, bit: u32) -> bool {
+        self.cell().load(Ordering::Acquire) & (1 << bit) != 0
+    }
+
+    pub(crate) fn set(&self, bit: u32) {
+        self.cell().fetch_or(1 << bit, Ordering::SeqCst);
+    }
+
+    /// Sets the bit; returns whether it was set already.
+    pub(crate) fn test_and_set(&self, bit: u32) -> bool {
+        self.cell().fetch_or(1 << bit, Ordering::SeqCst) & (1 << bit) != 0
+    }
+
+    /// Clears the bit and wakes [`Flags::wait`]ers.
+    pub(crate) fn clear_and_wake(&self, bit: u32) {
+        // SAFETY: valid per new().
+        unsafe { fsrs_clear_and_wake_up_bit(bit as _, self.0) };
+    }
+
+    /// Sleeps until the bit is clear.
+    pub(crate) fn wait(&self, bit: u32) {
+        // SAFETY: valid per new(); clear_and_wake() wakes.
+        unsafe { fsrs_wait_on_bit(self.0, bit as _) };
+    }
+
+    /// Sleeps until the bit is clear or `jiffies` pass; true if still set.
+    pub(crate) fn wait_timeout(&self, bit: u32, jiffies: c_ulong) -> bool {
+        // SAFETY: valid per new(); clear_and_wake() wakes.
+        unsafe { fsrs_wait_on_bit_timeout(self.0, bit as _, jiffies) }
+    }
+}
+
+/// Initialises the lists, work item and lock of a new volume.
+///
+/// # Safety
+///
+/// `volume` must be a new, zeroed, unshared volume.
+pub(crate) unsafe fn volume_init(
+    volume: *mut bindings::fscache_volume,
+    func: unsafe extern "C" fn(*mut bindings::work_struct),
+) {
+    // SAFETY: per the caller's promise.
+    unsafe { fsrs_volume_init(volume, func) }
+}
+
+/// `schedule_work()`: false if it was queued already.
+///
+/// # Safety
+///
+/// `work` must be initialised and stay valid until it has run.
+pub(crate) unsafe fn schedule_work(work: *mut bindings::work_struct) -> bool {
+    // SAFETY: per the caller's promise.
+    unsafe { fsrs_schedule_work(work) }
+}
+
+/// Zeroed memory from kmalloc, for C objects with trailing arrays (freed
+/// with [`kfree`]).
+pub(crate) fn kzalloc(size: usize) -> Result<NonNull<u8>> {
+    // SAFETY: krealloc(NULL, ...) is a plain allocation.
+    let p = unsafe {
+        bindings::krealloc_noprof(
+            core::ptr::null(),
+            size,
+            bindings::GFP_KERNEL | bindings::__GFP_ZERO,
+        )
+    };
+    NonNull::new(p.cast()).ok_or(ENOMEM)
+}
+
+/// # Safety
+///
+/// `p` must come from [`kzalloc`] (or be null) and not be used after.
+pub(crate) unsafe fn kfree<T>(p: *mut T) {
+    // SAFETY: per the caller's promise.
+    unsafe { bindings::kfree(p.cast()) }
 }
 
 /// Data guarded by the exported `fscache_addremove_sem`, the lock the C

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Key hashes. The fixed vectors are also checked against the running
-//! fscache (C or ours) by tests/kunit/fscache_cache_kunit.c: keep the two
-//! lists the same.
+//! fscache (C or ours) by tests/kunit/fscache_volume_kunit.c and
+//! fscache_cookie_kunit.c: keep the lists the same.
 
 use fscache_rs_host::key_hash::*;
 

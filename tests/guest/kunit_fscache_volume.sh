@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # KUnit suite fscache_volume (tests/kunit/fscache_volume_kunit.c): volumes,
-# cookies and their key hashes, against whichever fscache the cell loads.
+# their key hashes, collisions and backend calls, on either fscache.
 # timeout: 120
 . /fsrs/lib.sh
 run_kunit fscache_volume_kunit fscache_volume
