@@ -1,22 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test backend: registers an active cache named by its parameter on load
- * and withdraws it on unload, so guest tests can compare what either
- * fscache shows for a live cache (/proc/fs/fscache/caches). Uses only the
- * exported cache API.
+ * Test backend: registers an active cache named by its parameter on load,
+ * and a volume in it if asked, and takes them down on unload, so guest
+ * tests can compare what either fscache shows for them in
+ * /proc/fs/fscache/. Uses only the exported API.
  */
 #include <linux/fscache-cache.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/wait_bit.h>
 
 static char *tag = "fsrs-probe";
 module_param(tag, charp, 0444);
 MODULE_PARM_DESC(tag, "name of the cache to register");
+
+static char *volume;
+module_param(volume, charp, 0444);
+MODULE_PARM_DESC(volume, "key of a volume to acquire in the cache (none if unset)");
 
 static const struct fscache_cache_ops probe_ops = {
 	.name = "probe",
 };
 
 static struct fscache_cache *probe_cache;
+static struct fscache_volume *probe_volume;
 
 static int __init fscache_probe_init(void)
 {
@@ -27,17 +34,34 @@ static int __init fscache_probe_init(void)
 		return PTR_ERR(probe_cache);
 	ret = fscache_add_cache(probe_cache, &probe_ops, NULL);
 	if (ret < 0)
-		fscache_relinquish_cache(probe_cache);
+		goto err_cache;
+	if (volume) {
+		probe_volume = fscache_acquire_volume(volume, tag, NULL, 0);
+		if (IS_ERR_OR_NULL(probe_volume)) {
+			ret = probe_volume ? PTR_ERR(probe_volume) : -ENOMEM;
+			goto err_withdraw;
+		}
+		/* Let creation finish, so the table shows a settled volume. */
+		wait_on_bit(&probe_volume->flags, FSCACHE_VOLUME_CREATING, TASK_UNINTERRUPTIBLE);
+	}
+	return 0;
+
+err_withdraw:
+	fscache_withdraw_cache(probe_cache);
+err_cache:
+	fscache_relinquish_cache(probe_cache);
 	return ret;
 }
 module_init(fscache_probe_init);
 
 static void __exit fscache_probe_exit(void)
 {
+	if (probe_volume)
+		fscache_relinquish_volume(probe_volume, NULL, false);
 	fscache_withdraw_cache(probe_cache);
 	fscache_relinquish_cache(probe_cache);
 }
 module_exit(fscache_probe_exit);
 
-MODULE_DESCRIPTION("fscache-rs test backend: one empty cache");
+MODULE_DESCRIPTION("fscache-rs test backend: one empty cache, maybe a volume");
 MODULE_LICENSE("GPL");

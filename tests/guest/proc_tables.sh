@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+# /proc/fs/fscache/caches and volumes with a live cache and volume, in the
+# C format: the same checks pass on the C and the Rust fscache, so they
+# differ only in numbers.
+# timeout: 120
+. /fsrs/lib.sh
+
+must "fscache loads" modprobe fscache
+echo "fscache: $(impl_of fscache)"
+must "a test backend adds cache 'probe-one' with a volume" \
+	insmod /fsrs/modules/fscache_probe.ko tag=probe-one volume=probe,vol,
+cat /proc/fs/fscache/caches /proc/fs/fscache/volumes
+check "the table keeps its two header lines" [ "$(sed -n 2p /proc/fs/fscache/caches)" = \
+	"======== ===== ===== ===== ===== = ===============" ]
+row=$(grep " probe-one$" /proc/fs/fscache/caches)
+echo "row: '$row'"
+# debug id; the backend's ref and the volume's; one volume, no objects,
+# the pinned access; Active.
+check "the cache's row has the C layout" \
+	sh -c "echo '$row' | grep -Eq '^[0-9a-f]{8}     2     1     0     1 A probe-one\$'"
+vrow=$(grep " probe,vol,$" /proc/fs/fscache/volumes)
+echo "volume row: '$vrow'"
+# debug id, ref 1, no cookies or accesses, no flags, cache name padded to
+# 15 columns, the key.
+check "the volume's row has the C layout" \
+	sh -c "echo '$vrow' | grep -Eq '^[0-9a-f]{8}     1     0   0 00 probe-one       probe,vol,\$'"
+must "the backend withdraws" rmmod fscache_probe
+cat /proc/fs/fscache/caches
+check "the relinquished cache is gone" sh -c '! grep -q probe-one /proc/fs/fscache/caches'
+check "the relinquished volume is gone" sh -c '! grep -q probe,vol, /proc/fs/fscache/volumes'
+rmmod fscache
+finish
