@@ -4,6 +4,8 @@
 //! the modules they call. `exports.c` exports them.
 
 use crate::cache::{self, Cache};
+use crate::proc_fs::SeqFile;
+use crate::stats;
 use crate::volume::{self, Volume};
 use kernel::{
     bindings,
@@ -214,4 +216,18 @@ unsafe extern "C" fn fscache_end_volume_access(
 unsafe extern "C" fn fscache_withdraw_volume(volume: *mut bindings::fscache_volume) {
     // SAFETY: per the contract.
     volume::withdraw(unsafe { Volume::from_raw(volume) });
+}
+
+/// Appends the FS-Cache statistics to a seq_file (netfs's `stats`).
+///
+/// # Safety
+///
+/// `m` must be the seq_file of a show() call in progress.
+#[no_mangle]
+unsafe extern "C" fn fscache_stats_show(m: *mut bindings::seq_file) -> c_int {
+    // SAFETY: per the contract.
+    let mut m = unsafe { SeqFile::from_raw(m) };
+    // A seq_file cannot fail a write: it retries with a bigger buffer.
+    let _ = stats::show(&mut m);
+    0
 }

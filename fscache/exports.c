@@ -7,6 +7,7 @@
 #include <linux/fscache-cache.h>
 #include <linux/module.h>
 #include <linux/rwsem.h>
+#include <linux/seq_file.h>
 #include <linux/wait.h>
 
 /* Allocated by module init (lib.rs). */
@@ -51,3 +52,7 @@ EXPORT_SYMBOL(fscache_try_get_volume);
 EXPORT_SYMBOL(fscache_put_volume);
 EXPORT_SYMBOL(fscache_end_volume_access);
 EXPORT_SYMBOL(fscache_withdraw_volume);
+
+/* Statistics (stats.rs), called by netfs for /proc/fs/fscache/stats. */
+int fscache_stats_show(struct seq_file *m);
+EXPORT_SYMBOL(fscache_stats_show);

@@ -9,6 +9,7 @@ mod cache;
 mod key_hash;
 mod proc;
 mod proc_fs;
+mod stats;
 mod sys;
 mod volume;
 

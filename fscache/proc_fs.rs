@@ -25,6 +25,17 @@ impl core::fmt::Write for SeqFile<'_> {
 }
 
 impl SeqFile<'_> {
+    /// # Safety
+    ///
+    /// `m` must be the seq_file of a show() call in progress, used only
+    /// for the returned object's lifetime.
+    pub(crate) unsafe fn from_raw(m: *mut bindings::seq_file) -> Self {
+        Self {
+            m,
+            _borrow: PhantomData,
+        }
+    }
+
     /// Appends `s`; seq_file retries with a bigger buffer on overflow.
     pub(crate) fn puts(&mut self, s: &str) {
         // SAFETY: `self.m` is the seq_file of the show() call this object

@@ -11,6 +11,7 @@
 
 use crate::cache::{self, Cache, State};
 use crate::key_hash;
+use crate::stats;
 use crate::sys::{self, AddRemoveLocked, Flags};
 use core::{
     ptr::{addr_of_mut, NonNull},
@@ -230,6 +231,7 @@ fn free(volume: &Volume) {
         remove(&mut reg.all, p);
         // SAFETY: the counter field of the cache we hold.
         unsafe { sys::atomic(cache.n_volumes()) }.fetch_sub(1, Ordering::Relaxed);
+        stats::N_VOLUMES.dec();
         if remove(&mut reg.hashed, p) && volume.flags().test(COLLIDED_WITH) {
             // A new acquisition of our key waits for us to go.
             for &c in reg.hashed.iter() {
@@ -291,6 +293,8 @@ fn alloc(key: &[u8], cache: ARef<Cache>, coherency: &[u8]) -> Result<NonNull<Vol
     let cache = unsafe { volume.as_ref() }.cache();
     // SAFETY: the counter field of the held cache; free() undoes it.
     unsafe { sys::atomic(cache.n_volumes()) }.fetch_add(1, Ordering::Relaxed);
+    // free() undoes this too.
+    stats::N_VOLUMES.inc();
     if let Err(e) = reg.all.push(volume, GFP_KERNEL) {
         drop(reg);
         // SAFETY: never published; free() copes with an unregistered one.
@@ -331,6 +335,7 @@ fn hash(volume: &Volume) -> Result {
                 volume.debug_id(),
                 old
             );
+            stats::N_VOLUMES_COLLISION.inc();
             volume.flags().wait(ACQUIRE_PENDING);
         }
     }
@@ -399,8 +404,12 @@ pub(crate) fn acquire(
     if key.len() > MAX_KEY || coherency.len() > u8::MAX as usize {
         return Err(ENOMEM);
     }
-    let cache = cache::lookup(cache_name, false).map_err(|_| ENOMEM)?;
-    let p = alloc(key, cache, coherency).map_err(|_| ENOMEM)?;
+    let nomem = |_| {
+        stats::N_VOLUMES_NOMEM.inc();
+        ENOMEM
+    };
+    let cache = cache::lookup(cache_name, false).map_err(nomem)?;
+    let p = alloc(key, cache, coherency).map_err(nomem)?;
     // SAFETY: alloc() handed us its count.
     let volume = unsafe { ARef::from_raw(p) };
     hash(&volume)?;

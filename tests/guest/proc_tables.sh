@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# /proc/fs/fscache/caches and volumes with a live cache and volume, in the
-# C format: the same checks pass on the C and the Rust fscache, so they
-# differ only in numbers.
+# /proc/fs/fscache/caches and volumes with a live cache and volume, and
+# the FS-Cache statistics lines, in the C format: the same checks pass on
+# the C and the Rust fscache, so they differ only in numbers.
 # timeout: 120
 . /fsrs/lib.sh
 
@@ -24,6 +24,23 @@ echo "volume row: '$vrow'"
 # 15 columns, the key.
 check "the volume's row has the C layout" \
 	sh -c "echo '$vrow' | grep -Eq '^[0-9a-f]{8}     1     0   0 00 probe-one       probe,vol,\$'"
+# The FS-Cache lines of the stats file, as netfs would show them: the
+# same labels and fields in the same order, one volume counted.
+cat /proc/fsrs-probe-stats
+sed 's/=[-0-9]*/=N/g' /proc/fsrs-probe-stats >/tmp/stats.shape
+cat >/tmp/stats.want <<'WANT'
+-- FS-Cache statistics --
+Cookies: n=N v=N vcol=N voom=N
+Acquire: n=N ok=N oom=N
+LRU    : n=N exp=N rmv=N drp=N at=N
+Invals : n=N
+Updates: n=N rsz=N rsn=N
+Relinqs: n=N rtr=N drop=N
+NoSpace: nwr=N ncr=N cull=N
+IO     : rd=N wr=N mis=N
+WANT
+check "stats lines have the C labels and fields" cmp -s /tmp/stats.shape /tmp/stats.want
+check "stats count the volume" grep -q "^Cookies: n=0 v=1 vcol=0 voom=0$" /proc/fsrs-probe-stats
 must "the backend withdraws" rmmod fscache_probe
 cat /proc/fs/fscache/caches
 check "the relinquished cache is gone" sh -c '! grep -q probe-one /proc/fs/fscache/caches'

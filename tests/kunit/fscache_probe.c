@@ -3,10 +3,14 @@
  * Test backend: registers an active cache named by its parameter on load,
  * and a volume in it if asked, and takes them down on unload, so guest
  * tests can compare what either fscache shows for them in
- * /proc/fs/fscache/. Uses only the exported API.
+ * /proc/fs/fscache/. It also shows fscache_stats_show()'s lines in
+ * /proc/fsrs-probe-stats, the way netfs's stats file does, since netfs
+ * cannot load on a fscache without cookies. Uses only the exported API.
  */
 #include <linux/fscache-cache.h>
 #include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
 
@@ -22,6 +26,14 @@ static const struct fscache_cache_ops probe_ops = {
 	.name = "probe",
 };
 
+/* Exported by fscache for netfs; declared in no public header. */
+int fscache_stats_show(struct seq_file *m);
+
+static int probe_stats_show(struct seq_file *m, void *v)
+{
+	return fscache_stats_show(m);
+}
+
 static struct fscache_cache *probe_cache;
 static struct fscache_volume *probe_volume;
 
@@ -29,9 +41,13 @@ static int __init fscache_probe_init(void)
 {
 	int ret;
 
+	if (!proc_create_single("fsrs-probe-stats", 0444, NULL, probe_stats_show))
+		return -ENOMEM;
 	probe_cache = fscache_acquire_cache(tag);
-	if (IS_ERR(probe_cache))
+	if (IS_ERR(probe_cache)) {
+		remove_proc_entry("fsrs-probe-stats", NULL);
 		return PTR_ERR(probe_cache);
+	}
 	ret = fscache_add_cache(probe_cache, &probe_ops, NULL);
 	if (ret < 0)
 		goto err_cache;
@@ -50,6 +66,7 @@ err_withdraw:
 	fscache_withdraw_cache(probe_cache);
 err_cache:
 	fscache_relinquish_cache(probe_cache);
+	remove_proc_entry("fsrs-probe-stats", NULL);
 	return ret;
 }
 module_init(fscache_probe_init);
@@ -60,6 +77,7 @@ static void __exit fscache_probe_exit(void)
 		fscache_relinquish_volume(probe_volume, NULL, false);
 	fscache_withdraw_cache(probe_cache);
 	fscache_relinquish_cache(probe_cache);
+	remove_proc_entry("fsrs-probe-stats", NULL);
 }
 module_exit(fscache_probe_exit);
 
