@@ -177,13 +177,8 @@ impl Cache {
 
     /// Takes a reference unless the cache is already dying.
     fn get_maybe(&self) -> Option<ARef<Cache>> {
-        // SAFETY: the cache is reachable, so not freed (see put()).
-        if unsafe { sys::refcount_inc_not_zero(addr_of_mut!((*self.raw()).ref_)) } {
-            // SAFETY: the count just taken is handed to the ARef.
-            Some(unsafe { ARef::from_raw(NonNull::from(self)) })
-        } else {
-            None
-        }
+        // SAFETY: `ref` is this cache's count (see put()).
+        unsafe { sys::try_get(self, addr_of_mut!((*self.raw()).ref_)) }
     }
 }
 
@@ -201,17 +196,7 @@ unsafe fn put(obj: NonNull<Cache>) {
     }
     {
         let mut reg = REGISTRY.write();
-        if let Some(i) = reg.0.iter().position(|&c| c == obj) {
-            let last = reg.0.len() - 1;
-            reg.0.swap(i, last);
-            // SAFETY: shrinks by one; the dropped slot is a plain pointer.
-            unsafe { reg.0.set_len(last) };
-        }
-        if reg.0.is_empty() {
-            // A static is never dropped: give the buffer back now, or it
-            // would outlive the module.
-            reg.0 = KVec::new();
-        }
+        sys::registry_remove(&mut reg.0, obj);
     }
     // SAFETY: unlinked, and the count was the last: nothing reaches the
     // cache any more. Its name and memory are ours to free.

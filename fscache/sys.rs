@@ -14,6 +14,7 @@ use kernel::{
     ffi::{c_char, c_int, c_ulong},
     prelude::*,
     str::CStr,
+    types::{ARef, AlwaysRefCounted},
 };
 
 extern "C" {
@@ -211,6 +212,42 @@ pub(crate) unsafe fn atomic<'a>(field: *mut bindings::atomic_t) -> &'a AtomicI32
     unsafe { AtomicI32::from_ptr(addr_of_mut!((*field).counter)) }
 }
 
+/// `refcount_inc_not_zero()` on `obj`'s count `r`, as an [`ARef`]: a
+/// reference unless the object is already dying.
+///
+/// # Safety
+///
+/// `r` must be the refcount field of `obj`, whose count governs its life.
+pub(crate) unsafe fn try_get<T: AlwaysRefCounted>(
+    obj: &T,
+    r: *mut bindings::refcount_t,
+) -> Option<ARef<T>> {
+    // SAFETY: `obj` is reachable, so not freed; `r` is its count.
+    if unsafe { fsrs_refcount_inc_not_zero(r) } {
+        // SAFETY: the count just taken is handed to the ARef.
+        Some(unsafe { ARef::from_raw(NonNull::from(obj)) })
+    } else {
+        None
+    }
+}
+
+/// Takes `p` out of a registry vector (order is not kept). An emptied
+/// vector gives its buffer back: registries are statics, never dropped, so
+/// a buffer kept would outlive the module.
+pub(crate) fn registry_remove<T>(v: &mut KVec<NonNull<T>>, p: NonNull<T>) -> bool {
+    let Some(i) = v.iter().position(|&x| x == p) else {
+        return false;
+    };
+    let last = v.len() - 1;
+    v.swap(i, last);
+    // SAFETY: shrinks by one; the dropped slot is a plain pointer.
+    unsafe { v.set_len(last) };
+    if v.is_empty() {
+        *v = KVec::new();
+    }
+    true
+}
+
 /// `refcount_inc()`.
 ///
 /// # Safety
@@ -219,16 +256,6 @@ pub(crate) unsafe fn atomic<'a>(field: *mut bindings::atomic_t) -> &'a AtomicI32
 pub(crate) unsafe fn refcount_inc(r: *mut bindings::refcount_t) {
     // SAFETY: per the caller's promise.
     unsafe { bindings::refcount_inc(r) }
-}
-
-/// `refcount_inc_not_zero()`: takes a count unless the object is dying.
-///
-/// # Safety
-///
-/// `r` must be valid (its object not yet freed).
-pub(crate) unsafe fn refcount_inc_not_zero(r: *mut bindings::refcount_t) -> bool {
-    // SAFETY: per the caller's promise.
-    unsafe { fsrs_refcount_inc_not_zero(r) }
 }
 
 /// `refcount_dec_and_test()`: true when the last count went.

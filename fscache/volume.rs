@@ -78,21 +78,6 @@ static REGISTRY: AddRemoveLocked<Registry> = AddRemoveLocked::new(Registry {
 
 static DEBUG_IDS: AtomicU32 = AtomicU32::new(0);
 
-fn remove(v: &mut KVec<NonNull<Volume>>, p: NonNull<Volume>) -> bool {
-    let Some(i) = v.iter().position(|&x| x == p) else {
-        return false;
-    };
-    let last = v.len() - 1;
-    v.swap(i, last);
-    // SAFETY: shrinks by one; slots are plain pointers.
-    unsafe { v.set_len(last) };
-    if v.is_empty() {
-        // Statics are never dropped: free the buffer with the last entry.
-        *v = KVec::new();
-    }
-    true
-}
-
 impl Volume {
     pub(crate) fn raw(&self) -> *mut bindings::fscache_volume {
         self.0.get()
@@ -180,13 +165,8 @@ impl Volume {
 
     /// `fscache_try_get_volume()`.
     pub(crate) fn try_get(&self) -> Option<ARef<Volume>> {
-        // SAFETY: reachable, so not freed (put() unlinks before freeing).
-        if unsafe { sys::refcount_inc_not_zero(addr_of_mut!((*self.raw()).ref_)) } {
-            // SAFETY: the count just taken goes to the ARef.
-            Some(unsafe { ARef::from_raw(NonNull::from(self)) })
-        } else {
-            None
-        }
+        // SAFETY: `ref` is this volume's count (see put()).
+        unsafe { sys::try_get(self, addr_of_mut!((*self.raw()).ref_)) }
     }
 }
 
@@ -228,11 +208,11 @@ fn free(volume: &Volume) {
     {
         let mut reg = REGISTRY.write();
         let p = NonNull::from(volume);
-        remove(&mut reg.all, p);
+        sys::registry_remove(&mut reg.all, p);
         // SAFETY: the counter field of the cache we hold.
         unsafe { sys::atomic(cache.n_volumes()) }.fetch_sub(1, Ordering::Relaxed);
         stats::N_VOLUMES.dec();
-        if remove(&mut reg.hashed, p) && volume.flags().test(COLLIDED_WITH) {
+        if sys::registry_remove(&mut reg.hashed, p) && volume.flags().test(COLLIDED_WITH) {
             // A new acquisition of our key waits for us to go.
             for &c in reg.hashed.iter() {
                 // SAFETY: hashed volumes are live under the lock.
