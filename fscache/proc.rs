@@ -27,13 +27,18 @@ const VOLUMES_HEADER: &str = "VOLUME   REF   nCOOK ACC FL CACHE           KEY\n\
 const COOKIES_HEADER: &str = "COOKIE   VOLUME   REF ACT ACC S FL DEF             \n\
                               ======== ======== === === === = == ================\n";
 
+/// A cache's name as the tables print it: `-` while nameless, as in C.
+fn cache_name(c: &cache::Cache) -> &str {
+    c.name().map_or(Ok("-"), |n| n.to_str()).unwrap_or("?")
+}
+
 struct Caches;
 impl ShowFile for Caches {
     fn show(m: &mut SeqFile<'_>) -> Result {
         m.puts(CACHES_HEADER);
         cache::for_each(|c| {
             let (refs, vols, objs, acc) = c.counts();
-            let name = c.name().map_or(Ok("-"), |n| n.to_str()).unwrap_or("?");
+            let name = cache_name(c);
             // seq_file output cannot fail short of a retry with more room.
             let _ = writeln!(
                 m,
@@ -59,11 +64,7 @@ impl ShowFile for Volumes {
         m.puts(VOLUMES_HEADER);
         volume::for_each(|v| {
             let (refs, cookies, acc, flags) = v.counts();
-            let cache = v
-                .cache()
-                .name()
-                .map_or(Ok("-"), |n| n.to_str())
-                .unwrap_or("?");
+            let cache = cache_name(v.cache());
             let key = core::str::from_utf8(v.key_str()).unwrap_or("?");
             // C prints the cache name with %-15.15s: padded and cut to 15.
             let cache = cache.get(..cache.len().min(15)).unwrap_or(cache);

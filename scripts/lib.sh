@@ -73,9 +73,9 @@ fsrs_kernel_dir() {
 	echo "$FSRS_CACHE/kernel/$variant-$(fsrs_kernel_version)-$(fsrs_kernel_key "$variant")"
 }
 
-# Where scripts/build-modules builds our modules for VARIANT: one directory
-# per checkout, so two checkouts (a CI clone and a working tree) never
-# build over each other's modules.
+# Where scripts/build-modules builds our modules against the kernel build
+# in KDIR: one directory per checkout, so two checkouts (a CI clone and a
+# working tree) never build over each other's modules.
 fsrs_modules_dir() {
-	echo "$(fsrs_kernel_dir "$1")/ourmods-$(printf '%s' "$FSRS_ROOT" | sha256sum | cut -c1-12)"
+	echo "$1/ourmods-$(printf '%s' "$FSRS_ROOT" | sha256sum | cut -c1-12)"
 }

@@ -35,10 +35,10 @@ finish() {
 	exit $FSRS_FAILED
 }
 
-# Which implementation of module $1 is loaded (ours say fscache-rs).
+# Which implementation of module $1 modprobe loads (ours say fscache-rs
+# in their description; sysfs does not show descriptions, modinfo does).
 impl_of() {
-	if grep -q fscache-rs "/sys/module/$1/description" 2>/dev/null ||
-		modinfo -F description "$1" 2>/dev/null | grep -q fscache-rs; then
+	if modinfo -F description "$1" 2>/dev/null | grep -q fscache-rs; then
 		echo rust
 	else
 		echo c

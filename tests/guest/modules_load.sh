@@ -8,7 +8,7 @@
 load() {
 	modprobe fscache || return 1
 	# The C cachefiles needs netfs; ours does not yet.
-	[ "$(modinfo -F description cachefiles | grep -c fscache-rs)" = 1 ] || modprobe netfs || return 1
+	[ "$(impl_of cachefiles)" = rust ] || modprobe netfs || return 1
 	modprobe cachefiles
 }
 
