@@ -53,6 +53,28 @@ EXPORT_SYMBOL(fscache_put_volume);
 EXPORT_SYMBOL(fscache_end_volume_access);
 EXPORT_SYMBOL(fscache_withdraw_volume);
 
+/* Cookie API (cookie.rs, entry points in abi.rs). */
+EXPORT_SYMBOL(__fscache_acquire_cookie);
+EXPORT_SYMBOL(__fscache_use_cookie);
+EXPORT_SYMBOL(__fscache_unuse_cookie);
+EXPORT_SYMBOL(__fscache_relinquish_cookie);
+EXPORT_SYMBOL(__fscache_invalidate);
+EXPORT_SYMBOL(fscache_get_cookie);
+EXPORT_SYMBOL(fscache_put_cookie);
+EXPORT_SYMBOL(fscache_end_cookie_access);
+EXPORT_SYMBOL(fscache_cookie_lookup_negative);
+EXPORT_SYMBOL(fscache_resume_after_invalidation);
+EXPORT_SYMBOL(fscache_caching_failed);
+EXPORT_SYMBOL(fscache_withdraw_cookie);
+
+/* I/O API (io.rs, entry points in abi.rs). */
+EXPORT_SYMBOL(__fscache_begin_read_operation);
+EXPORT_SYMBOL(__fscache_begin_write_operation);
+EXPORT_SYMBOL(fscache_wait_for_operation);
+EXPORT_SYMBOL(__fscache_write_to_cache);
+EXPORT_SYMBOL(__fscache_clear_page_bits);
+EXPORT_SYMBOL(__fscache_resize_cookie);
+
 /* Statistics (stats.rs), called by netfs for /proc/fs/fscache/stats. */
 int fscache_stats_show(struct seq_file *m);
 EXPORT_SYMBOL(fscache_stats_show);

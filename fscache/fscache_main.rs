@@ -6,11 +6,16 @@ use kernel::{bindings, c_str, prelude::*};
 
 mod abi;
 mod cache;
+mod cookie;
+mod cookie_state;
+mod cookie_sys;
+mod io;
 mod key_hash;
 mod proc;
 mod proc_fs;
 mod stats;
 mod sys;
+mod trace;
 mod volume;
 
 module! {
@@ -40,9 +45,14 @@ impl kernel::Module for FsCache {
         if wq.is_null() {
             return Err(ENOMEM);
         }
-        let proc = proc::register().inspect_err(|_| {
+        let undo_wq = || {
             // SAFETY: allocated above and not published to anyone yet.
             unsafe { bindings::destroy_workqueue(wq) };
+        };
+        cookie::init().inspect_err(|_| undo_wq())?;
+        let proc = proc::register().inspect_err(|_| {
+            cookie::shutdown();
+            undo_wq();
         })?;
         pr_notice!("FS-Cache loaded (fscache-rs)\n");
         Ok(FsCache { _proc: proc })
@@ -53,6 +63,10 @@ impl Drop for FsCache {
     fn drop(&mut self) {
         // No module uses us any more, so every backend relinquished its
         // cache; records left over are references someone leaked.
+        let cookies = cookie::shutdown();
+        if cookies != 0 {
+            pr_warn!("{} cookie(s) still referenced at unload\n", cookies);
+        }
         let vols = volume::shutdown();
         if vols != 0 {
             pr_warn!("{} volume(s) still referenced at unload\n", vols);

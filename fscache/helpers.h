@@ -18,4 +18,52 @@ void fsrs_wait_on_bit(unsigned long *word, int bit);
 bool fsrs_wait_on_bit_timeout(unsigned long *word, int bit, unsigned long timeout);
 void fsrs_clear_and_wake_up_bit(int bit, unsigned long *word);
 
+struct fscache_cookie;
+struct hlist_bl_head;
+struct address_space;
+struct workqueue_struct;
+
+int fsrs_cookie_jar_init(void);
+void fsrs_cookie_jar_exit(void);
+struct fscache_cookie *fsrs_cookie_alloc(void (*fn)(struct work_struct *));
+void fsrs_cookie_free(struct fscache_cookie *cookie);
+struct hlist_bl_head *fsrs_cookie_bucket(u32 key_hash);
+void fsrs_bucket_lock(struct hlist_bl_head *h);
+void fsrs_bucket_unlock(struct hlist_bl_head *h);
+struct fscache_cookie *fsrs_bucket_next(struct hlist_bl_head *h, struct fscache_cookie *prev);
+void fsrs_bucket_add(struct hlist_bl_head *h, struct fscache_cookie *cookie);
+void fsrs_bucket_del(struct fscache_cookie *cookie);
+void fsrs_cookies_add(struct fscache_cookie *cookie);
+void fsrs_cookies_del(struct fscache_cookie *cookie);
+void fsrs_cookies_for_each(void (*fn)(void *ctx, struct fscache_cookie *cookie), void *ctx);
+bool fsrs_lru_touch(struct fscache_cookie *cookie, unsigned long timeout);
+bool fsrs_lru_remove(struct fscache_cookie *cookie);
+struct fscache_cookie *fsrs_lru_pop_expired(unsigned long timeout);
+void fsrs_lru_shutdown(void);
+bool fsrs_queue_work(struct workqueue_struct *wq, struct work_struct *work);
+long fsrs_wait_var(void *var, bool (*cond)(const void *ctx), const void *ctx, long timeout);
+void fsrs_clear_page_bits(struct address_space *mapping, loff_t start, size_t len);
+
+/* trace.c: the fscache tracepoints, for the Rust side (trace.rs). */
+enum fscache_cache_trace;
+enum fscache_volume_trace;
+enum fscache_cookie_trace;
+enum fscache_active_trace;
+enum fscache_access_trace;
+
+void fsrs_trace_cache(unsigned int id, int ref, enum fscache_cache_trace where);
+void fsrs_trace_volume(unsigned int id, int ref, enum fscache_volume_trace where);
+void fsrs_trace_cookie(unsigned int id, int ref, enum fscache_cookie_trace where);
+void fsrs_trace_active(unsigned int id, int ref, int n_active, int n_accesses,
+		       enum fscache_active_trace why);
+void fsrs_trace_access_cache(unsigned int id, int ref, int n_accesses,
+			     enum fscache_access_trace why);
+void fsrs_trace_access_volume(unsigned int volume_id, unsigned int cookie_id, int ref,
+			      int n_accesses, enum fscache_access_trace why);
+void fsrs_trace_access(unsigned int id, int ref, int n_accesses, enum fscache_access_trace why);
+void fsrs_trace_acquire(struct fscache_cookie *cookie);
+void fsrs_trace_relinquish(struct fscache_cookie *cookie, bool retire);
+void fsrs_trace_invalidate(struct fscache_cookie *cookie, loff_t new_size);
+void fsrs_trace_resize(struct fscache_cookie *cookie, loff_t new_size);
+
 #endif

@@ -66,7 +66,6 @@ pub fn volume_key_hash(key: &[u8]) -> u32 {
 
 /// Hash of a cookie's index key, salted with its volume's hash; the key is
 /// zero-padded to whole words.
-#[allow(dead_code)] // The kernel side uses it with cookies (issue 3).
 pub fn cookie_key_hash(volume_hash: u32, key: &[u8]) -> u32 {
     let len = round_up_words(key.len());
     hash_words(volume_hash, padded_words(key.iter().copied(), len))

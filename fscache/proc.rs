@@ -7,7 +7,7 @@
 //! come from `fscache_stats_show()`) when it loads.
 
 use crate::proc_fs::{ProcEntry, SeqFile, ShowFile};
-use crate::{cache, volume};
+use crate::{cache, cookie, volume};
 use core::fmt::Write;
 use kernel::{c_str, prelude::*};
 
@@ -56,8 +56,6 @@ impl ShowFile for Caches {
     }
 }
 
-// Until cookies exist, their table is its header.
-
 struct Volumes;
 impl ShowFile for Volumes {
     fn show(m: &mut SeqFile<'_>) -> Result {
@@ -84,10 +82,41 @@ impl ShowFile for Volumes {
     }
 }
 
+fn hex(m: &mut SeqFile<'_>, bytes: &[u8]) {
+    for b in bytes {
+        let _ = write!(m, "{:02x}", b);
+    }
+}
+
 struct Cookies;
 impl ShowFile for Cookies {
     fn show(m: &mut SeqFile<'_>) -> Result {
         m.puts(COOKIES_HEADER);
+        cookie::for_each(|c| {
+            let (refs, active, acc, letter, flags) = c.counts();
+            let _ = write!(
+                m,
+                "{:08x} {:08x} {:3} {:3} {:3} {} {:02x}",
+                c.debug_id(),
+                c.volume().debug_id(),
+                refs,
+                active,
+                acc,
+                letter,
+                flags
+            );
+            c.with_key_aux(|key, aux| {
+                if !key.is_empty() || !aux.is_empty() {
+                    m.puts(" ");
+                    hex(m, key);
+                    if !aux.is_empty() {
+                        m.puts(", ");
+                        hex(m, aux);
+                    }
+                }
+            });
+            m.puts("\n");
+        });
         Ok(())
     }
 }

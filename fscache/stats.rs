@@ -39,21 +39,20 @@ impl Stat {
 pub(crate) static N_VOLUMES: Stat = Stat::new();
 pub(crate) static N_VOLUMES_COLLISION: Stat = Stat::new();
 pub(crate) static N_VOLUMES_NOMEM: Stat = Stat::new();
-// Cookie counters: bumped by the cookie code (issue 3).
-static N_COOKIES: Stat = Stat::new();
-static N_COOKIES_LRU: Stat = Stat::new();
-static N_COOKIES_LRU_EXPIRED: Stat = Stat::new();
-static N_COOKIES_LRU_REMOVED: Stat = Stat::new();
-static N_COOKIES_LRU_DROPPED: Stat = Stat::new();
-static N_ACQUIRES: Stat = Stat::new();
-static N_ACQUIRES_OK: Stat = Stat::new();
-static N_ACQUIRES_OOM: Stat = Stat::new();
-static N_INVALIDATES: Stat = Stat::new();
-static N_RESIZES: Stat = Stat::new();
-static N_RESIZES_NULL: Stat = Stat::new();
-static N_RELINQUISHES: Stat = Stat::new();
-static N_RELINQUISHES_RETIRE: Stat = Stat::new();
-static N_RELINQUISHES_DROPPED: Stat = Stat::new();
+pub(crate) static N_COOKIES: Stat = Stat::new();
+pub(crate) static N_COOKIES_LRU: Stat = Stat::new();
+pub(crate) static N_COOKIES_LRU_EXPIRED: Stat = Stat::new();
+pub(crate) static N_COOKIES_LRU_REMOVED: Stat = Stat::new();
+pub(crate) static N_COOKIES_LRU_DROPPED: Stat = Stat::new();
+pub(crate) static N_ACQUIRES: Stat = Stat::new();
+pub(crate) static N_ACQUIRES_OK: Stat = Stat::new();
+pub(crate) static N_ACQUIRES_OOM: Stat = Stat::new();
+pub(crate) static N_INVALIDATES: Stat = Stat::new();
+pub(crate) static N_RESIZES: Stat = Stat::new();
+pub(crate) static N_RESIZES_NULL: Stat = Stat::new();
+pub(crate) static N_RELINQUISHES: Stat = Stat::new();
+pub(crate) static N_RELINQUISHES_RETIRE: Stat = Stat::new();
+pub(crate) static N_RELINQUISHES_DROPPED: Stat = Stat::new();
 
 /// Reads one of the exported C counters.
 fn c_stat(counter: *mut bindings::atomic_t) -> i32 {

@@ -31,6 +31,10 @@ extern "C" {
     fn fsrs_clear_and_wake_up_bit(bit: c_int, word: *mut c_ulong);
 }
 
+/// Jiffies per second. Not `bindings::HZ`: bindgen sees the UAPI value
+/// (100, what userspace calls USER_HZ), not the kernel's CONFIG_HZ.
+pub(crate) const HZ: c_ulong = bindings::CONFIG_HZ as c_ulong;
+
 /// A C `unsigned long` flags word, operated on with atomic bit ops that
 /// the C side's `test_bit()`/`set_bit()` see.
 pub(crate) struct Flags(*mut c_ulong);
@@ -60,6 +64,20 @@ impl Flags {
     /// Sets the bit; returns whether it was set already.
     pub(crate) fn test_and_set(&self, bit: u32) -> bool {
         self.cell().fetch_or(1 << bit, Ordering::SeqCst) & (1 << bit) != 0
+    }
+
+    pub(crate) fn clear(&self, bit: u32) {
+        self.cell().fetch_and(!(1 << bit), Ordering::SeqCst);
+    }
+
+    /// Clears every bit set in `mask`, at once.
+    pub(crate) fn clear_mask(&self, mask: usize) {
+        self.cell().fetch_and(!mask, Ordering::SeqCst);
+    }
+
+    /// Clears the bit; returns whether it was set.
+    pub(crate) fn test_and_clear(&self, bit: u32) -> bool {
+        self.cell().fetch_and(!(1 << bit), Ordering::SeqCst) & (1 << bit) != 0
     }
 
     /// Clears the bit and wakes [`Flags::wait`]ers.

@@ -36,7 +36,7 @@ const MAX_KEY: usize = 255;
 
 /// How long an acquisition waits quietly for a colliding volume that is
 /// being relinquished before it says so (20 s, as in C).
-const COLLISION_NOTICE_JIFFIES: kernel::ffi::c_ulong = 20 * bindings::HZ as kernel::ffi::c_ulong;
+const COLLISION_NOTICE_JIFFIES: kernel::ffi::c_ulong = 20 * sys::HZ;
 
 /// A `struct fscache_volume`.
 #[repr(transparent)]
@@ -124,6 +124,17 @@ impl Volume {
         // SAFETY: a field of a live volume; backends set it from their
         // acquire_volume work, which we wait for before relying on it.
         unsafe { core::ptr::read_volatile(addr_of_mut!((*self.raw()).cache_priv)) }
+    }
+
+    /// Whether the backend has created the volume in the cache.
+    pub(crate) fn has_cache_object(&self) -> bool {
+        !self.cache_priv().is_null()
+    }
+
+    /// The number of live (unrelinquished) cookies in the volume.
+    pub(crate) fn n_cookies(&self) -> &core::sync::atomic::AtomicI32 {
+        // SAFETY: a counter field of a live volume, only accessed atomically.
+        unsafe { sys::atomic(addr_of_mut!((*self.raw()).n_cookies)) }
     }
 
     fn n_accesses(&self) -> *mut bindings::atomic_t {
@@ -428,7 +439,6 @@ fn begin_access_raw(volume: &Volume) {
 
 /// `fscache_begin_volume_access()`: pins the volume for an operation while
 /// its cache is active.
-#[allow(dead_code)] // Used by cookies (issue 3).
 pub(crate) fn begin_access(volume: &Volume) -> bool {
     if volume.cache().state() != State::Active {
         return false;

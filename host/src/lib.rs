@@ -7,3 +7,6 @@ pub mod daemon_cmd;
 
 #[path = "../../fscache/key_hash.rs"]
 pub mod key_hash;
+
+#[path = "../../fscache/cookie_state.rs"]
+pub mod cookie_state;

@@ -82,8 +82,9 @@ stat_field() {
 	grep "^$1" /proc/fs/fscache/stats | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
-# run_kunit MODULE SUITE: loads KUnit module MODULE (from /fsrs/modules)
-# after fscache, and reports each case of SUITE as a subtest.
+# run_kunit MODULE SUITE [CMD]: loads KUnit module MODULE (from
+# /fsrs/modules) after fscache, reports each case of SUITE as a subtest,
+# and runs CMD (if given) before unloading.
 run_kunit() {
 	must "fscache loads" modprobe fscache
 	echo "fscache: $(impl_of fscache)"
@@ -101,6 +102,8 @@ run_kunit() {
 	done </tmp/cases
 	check "KUnit ran cases" [ -s /tmp/cases ]
 	check "KUnit suite $2 passed" grep -q "^ok [0-9]* $2\$" /tmp/kunit.ktap
+	# An optional command to run while the modules are still loaded.
+	[ -z "$3" ] || $3
 	rmmod "$1"
 	rmmod fscache
 }

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# /proc/fs/fscache/caches and volumes with a live cache and volume, and
+# /proc/fs/fscache/caches, volumes and cookies with a live cache, volume
+# and cookie, and
 # the FS-Cache statistics lines, in the C format: the same checks pass on
 # the C and the Rust fscache, so they differ only in numbers.
 # timeout: 120
@@ -8,8 +9,8 @@
 must "fscache loads" modprobe fscache
 echo "fscache: $(impl_of fscache)"
 must "a test backend adds cache 'probe-one' with a volume" \
-	insmod /fsrs/modules/fscache_probe.ko tag=probe-one volume=probe,vol,
-cat /proc/fs/fscache/caches /proc/fs/fscache/volumes
+	insmod /fsrs/modules/fscache_probe.ko tag=probe-one volume=probe,vol, cookie=probe-key
+cat /proc/fs/fscache/caches /proc/fs/fscache/volumes /proc/fs/fscache/cookies
 check "the table keeps its two header lines" [ "$(sed -n 2p /proc/fs/fscache/caches)" = \
 	"======== ===== ===== ===== ===== = ===============" ]
 row=$(grep " probe-one$" /proc/fs/fscache/caches)
@@ -20,10 +21,19 @@ check "the cache's row has the C layout" \
 	sh -c "echo '$row' | grep -Eq '^[0-9a-f]{8}     2     1     0     1 A probe-one\$'"
 vrow=$(grep " probe,vol,$" /proc/fs/fscache/volumes)
 echo "volume row: '$vrow'"
-# debug id, ref 1, no cookies or accesses, no flags, cache name padded to
-# 15 columns, the key.
+# debug id, ref 2 (ours and the cookie's), one cookie, no accesses, no
+# flags, cache name padded to 15 columns, the key.
 check "the volume's row has the C layout" \
-	sh -c "echo '$vrow' | grep -Eq '^[0-9a-f]{8}     1     0   0 00 probe-one       probe,vol,\$'"
+	sh -c "echo '$vrow' | grep -Eq '^[0-9a-f]{8}     2     1   0 00 probe-one       probe,vol,\$'"
+check "the cookies table has the C header" [ "$(sed -n 1p /proc/fs/fscache/cookies)" = \
+	"COOKIE   VOLUME   REF ACT ACC S FL DEF             " ]
+crow=$(grep " 70726f62652d6b6579, 617578$" /proc/fs/fscache/cookies)
+echo "cookie row: '$crow'"
+vid=$(echo "$vrow" | cut -d" " -f1)
+# debug id, its volume's, ref 1, unused, quiescent, flags IS_HASHED and
+# NO_DATA_TO_READ (size 0) in %02lx, the key and aux data in hex.
+check "the cookie's row has the C layout" \
+	sh -c "echo '$crow' | grep -Eq '^[0-9a-f]{8} $vid   1   0   0 - 4008 70726f62652d6b6579, 617578\$'"
 # The FS-Cache lines of the stats file, as netfs would show them: the
 # same labels and fields in the same order, one volume counted.
 cat /proc/fsrs-probe-stats
@@ -40,10 +50,12 @@ NoSpace: nwr=N ncr=N cull=N
 IO     : rd=N wr=N mis=N
 WANT
 check "stats lines have the C labels and fields" cmp -s /tmp/stats.shape /tmp/stats.want
-check "stats count the volume" grep -q "^Cookies: n=0 v=1 vcol=0 voom=0$" /proc/fsrs-probe-stats
+check "stats count the volume and cookie" grep -q "^Cookies: n=1 v=1 vcol=0 voom=0$" /proc/fsrs-probe-stats
+check "stats count the acquisition" grep -q "^Acquire: n=1 ok=1 oom=0$" /proc/fsrs-probe-stats
 must "the backend withdraws" rmmod fscache_probe
 cat /proc/fs/fscache/caches
 check "the relinquished cache is gone" sh -c '! grep -q probe-one /proc/fs/fscache/caches'
 check "the relinquished volume is gone" sh -c '! grep -q probe,vol, /proc/fs/fscache/volumes'
+check "the relinquished cookie is gone" sh -c '! grep -q 70726f62652d6b6579 /proc/fs/fscache/cookies'
 rmmod fscache
 finish

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test backend: registers an active cache named by its parameter on load,
- * and a volume in it if asked, and takes them down on unload, so guest
+ * and a volume and a cookie in it if asked, and takes them down on unload, so guest
  * tests can compare what either fscache shows for them in
  * /proc/fs/fscache/. It also shows fscache_stats_show()'s lines in
  * /proc/fsrs-probe-stats, the way netfs's stats file does, since netfs
- * cannot load on a fscache without cookies. Uses only the exported API.
+ * need not be loaded. Uses only the exported API.
  */
 #include <linux/fscache-cache.h>
 #include <linux/module.h>
@@ -22,6 +22,10 @@ static char *volume;
 module_param(volume, charp, 0444);
 MODULE_PARM_DESC(volume, "key of a volume to acquire in the cache (none if unset)");
 
+static char *cookie;
+module_param(cookie, charp, 0444);
+MODULE_PARM_DESC(cookie, "key of a cookie to acquire in the volume, with aux data \"aux\"");
+
 static const struct fscache_cache_ops probe_ops = {
 	.name = "probe",
 };
@@ -36,6 +40,7 @@ static int probe_stats_show(struct seq_file *m, void *v)
 
 static struct fscache_cache *probe_cache;
 static struct fscache_volume *probe_volume;
+static struct fscache_cookie *probe_cookie;
 
 static int __init fscache_probe_init(void)
 {
@@ -59,6 +64,9 @@ static int __init fscache_probe_init(void)
 		}
 		/* Let creation finish, so the table shows a settled volume. */
 		wait_on_bit(&probe_volume->flags, FSCACHE_VOLUME_CREATING, TASK_UNINTERRUPTIBLE);
+		if (cookie)
+			probe_cookie = fscache_acquire_cookie(probe_volume, 0, cookie,
+							      strlen(cookie), "aux", 3, 0);
 	}
 	return 0;
 
@@ -73,6 +81,8 @@ module_init(fscache_probe_init);
 
 static void __exit fscache_probe_exit(void)
 {
+	if (probe_cookie)
+		fscache_relinquish_cookie(probe_cookie, false);
 	if (probe_volume)
 		fscache_relinquish_volume(probe_volume, NULL, false);
 	fscache_withdraw_cache(probe_cache);
@@ -81,5 +91,5 @@ static void __exit fscache_probe_exit(void)
 }
 module_exit(fscache_probe_exit);
 
-MODULE_DESCRIPTION("fscache-rs test backend: one empty cache, maybe a volume");
+MODULE_DESCRIPTION("fscache-rs test backend: one empty cache, maybe a volume and a cookie");
 MODULE_LICENSE("GPL");

@@ -1,0 +1,1133 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Cookies: one per file a filesystem caches, hashed by volume and key,
+//! driven by a state machine that runs as the cookie's work item on
+//! `fscache_wq` (rules in `cookie_state.rs`).
+//!
+//! A cookie is a C `struct fscache_cookie` (backends and inline helpers
+//! read its fields). Ownership:
+//! - `ref` is the one count, behind [`ARef<Cookie>`]. The filesystem owns
+//!   the count acquire gave it until it relinquishes; a queued work item
+//!   owns one (taken before queueing, dropped if already queued); the LRU
+//!   owns one while the cookie is on it.
+//! - The hash chain owns none. A cookie leaves it when dropped, and in any
+//!   case in its last put, under the chain lock, before it is freed: the
+//!   hash can never reach freed memory, and unhashing is idempotent (the
+//!   `IS_HASHED` bit, tested and cleared under the chain lock), so no path
+//!   can unhash twice.
+//! - A cookie owns one count on its volume.
+//! - `n_active` counts filesystem users; `n_accesses` cache accesses, with
+//!   `NO_ACCESS_WAKE` held while the cookie is looked up so that accesses
+//!   reaching zero queue the machine only once a withdrawal asked.
+
+use crate::cache;
+use crate::cookie_state::{self as cs, Action, State};
+use crate::cookie_sys::{self, Bucket};
+use crate::key_hash;
+use crate::stats;
+use crate::sys::{self, Flags};
+use crate::trace;
+use crate::volume::{self, Volume};
+use core::{
+    ffi::c_void,
+    ptr::{addr_of_mut, NonNull},
+    sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU8, Ordering},
+};
+use kernel::{
+    bindings,
+    ffi::{c_long, c_ulong},
+    prelude::*,
+    types::{ARef, AlwaysRefCounted, Opaque},
+};
+
+// cookie_state.rs is pure Rust; hold its numbers to the C header's.
+const _: () = {
+    use bindings as b;
+    assert!(cs::RELINQUISHED == b::FSCACHE_COOKIE_RELINQUISHED);
+    assert!(cs::RETIRED == b::FSCACHE_COOKIE_RETIRED);
+    assert!(cs::IS_CACHING == b::FSCACHE_COOKIE_IS_CACHING);
+    assert!(cs::NO_DATA_TO_READ == b::FSCACHE_COOKIE_NO_DATA_TO_READ);
+    assert!(cs::NEEDS_UPDATE == b::FSCACHE_COOKIE_NEEDS_UPDATE);
+    assert!(cs::HAS_BEEN_CACHED == b::FSCACHE_COOKIE_HAS_BEEN_CACHED);
+    assert!(cs::DISABLED == b::FSCACHE_COOKIE_DISABLED);
+    assert!(cs::LOCAL_WRITE == b::FSCACHE_COOKIE_LOCAL_WRITE);
+    assert!(cs::NO_ACCESS_WAKE == b::FSCACHE_COOKIE_NO_ACCESS_WAKE);
+    assert!(cs::DO_RELINQUISH == b::FSCACHE_COOKIE_DO_RELINQUISH);
+    assert!(cs::DO_WITHDRAW == b::FSCACHE_COOKIE_DO_WITHDRAW);
+    assert!(cs::DO_LRU_DISCARD == b::FSCACHE_COOKIE_DO_LRU_DISCARD);
+    assert!(cs::DO_PREP_TO_WRITE == b::FSCACHE_COOKIE_DO_PREP_TO_WRITE);
+    assert!(cs::HAVE_DATA == b::FSCACHE_COOKIE_HAVE_DATA);
+    assert!(cs::IS_HASHED == b::FSCACHE_COOKIE_IS_HASHED);
+    assert!(cs::DO_INVALIDATE == b::FSCACHE_COOKIE_DO_INVALIDATE);
+    assert!(State::Quiescent as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_QUIESCENT);
+    assert!(State::LookingUp as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_LOOKING_UP);
+    assert!(State::Creating as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_CREATING);
+    assert!(State::Active as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_ACTIVE);
+    assert!(State::Invalidating as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_INVALIDATING);
+    assert!(State::Failed as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_FAILED);
+    assert!(
+        State::LruDiscarding as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_LRU_DISCARDING
+    );
+    assert!(State::Withdrawing as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_WITHDRAWING);
+    assert!(
+        State::Relinquishing as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_RELINQUISHING
+    );
+    assert!(State::Dropped as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_DROPPED);
+};
+
+/// Keys and aux data up to these sizes live inside the cookie.
+const INLINE_KEY: usize = 16;
+const INLINE_AUX: usize = 8;
+/// Longest key or aux data a filesystem may give.
+const MAX_KEY: usize = 255;
+const MAX_AUX: usize = 255;
+
+/// How long an unused cookie stays bound to its cache object (10 s).
+const LRU_TIMEOUT: c_ulong = 10 * sys::HZ;
+/// How long an acquisition waits quietly for a colliding cookie that is
+/// being relinquished before it says so (20 s, as in C).
+const COLLISION_NOTICE: c_long = 20 * sys::HZ as c_long;
+
+// Trace reasons, shortened.
+use bindings::{
+    fscache_access_trace_fscache_access_cache_pin as ACC_CACHE_PIN,
+    fscache_access_trace_fscache_access_cache_unpin as ACC_CACHE_UNPIN,
+    fscache_access_trace_fscache_access_invalidate_cookie as ACC_INVALIDATE,
+    fscache_access_trace_fscache_access_invalidate_cookie_end as ACC_INVALIDATE_END,
+    fscache_access_trace_fscache_access_lookup_cookie as ACC_LOOKUP,
+    fscache_access_trace_fscache_access_lookup_cookie_end as ACC_LOOKUP_END,
+    fscache_access_trace_fscache_access_lookup_cookie_end_failed as ACC_LOOKUP_FAILED,
+    fscache_access_trace_fscache_access_unlive as ACC_UNLIVE,
+    fscache_active_trace_fscache_active_unuse as ACT_UNUSE,
+    fscache_active_trace_fscache_active_use as ACT_USE,
+    fscache_active_trace_fscache_active_use_modify as ACT_USE_MODIFY,
+    fscache_cookie_trace_fscache_cookie_collision as C_COLLISION,
+    fscache_cookie_trace_fscache_cookie_discard as C_DISCARD,
+    fscache_cookie_trace_fscache_cookie_failed as C_FAILED,
+    fscache_cookie_trace_fscache_cookie_get_end_access as C_GET_END_ACCESS,
+    fscache_cookie_trace_fscache_cookie_get_hash_collision as C_GET_COLLISION,
+    fscache_cookie_trace_fscache_cookie_get_inval_work as C_GET_INVAL_WORK,
+    fscache_cookie_trace_fscache_cookie_get_lru as C_GET_LRU,
+    fscache_cookie_trace_fscache_cookie_get_use_work as C_GET_USE_WORK,
+    fscache_cookie_trace_fscache_cookie_new_acquire as C_NEW_ACQUIRE,
+    fscache_cookie_trace_fscache_cookie_put_hash_collision as C_PUT_COLLISION,
+    fscache_cookie_trace_fscache_cookie_put_lru as C_PUT_LRU,
+    fscache_cookie_trace_fscache_cookie_put_over_queued as C_PUT_OVER_QUEUED,
+    fscache_cookie_trace_fscache_cookie_put_relinquish as C_PUT_RELINQUISH,
+    fscache_cookie_trace_fscache_cookie_put_work as C_PUT_WORK,
+    fscache_cookie_trace_fscache_cookie_see_active as C_SEE_ACTIVE,
+    fscache_cookie_trace_fscache_cookie_see_lru_discard as C_SEE_LRU_DISCARD,
+    fscache_cookie_trace_fscache_cookie_see_lru_discard_clear as C_SEE_LRU_DISCARD_CLEAR,
+    fscache_cookie_trace_fscache_cookie_see_lru_do_one as C_SEE_LRU_DO_ONE,
+    fscache_cookie_trace_fscache_cookie_see_relinquish as C_SEE_RELINQUISH,
+    fscache_cookie_trace_fscache_cookie_see_withdraw as C_SEE_WITHDRAW,
+    fscache_cookie_trace_fscache_cookie_see_work as C_SEE_WORK,
+};
+
+/// A `struct fscache_cookie`.
+#[repr(transparent)]
+pub(crate) struct Cookie(Opaque<bindings::fscache_cookie>);
+
+// SAFETY: shared fields are atomics, bit-op flags, or change under the
+// cookie's lock or from its (non-reentrant) work item.
+unsafe impl Send for Cookie {}
+// SAFETY: as above.
+unsafe impl Sync for Cookie {}
+
+// SAFETY: `ref` counts the references; put() frees at zero, after taking
+// the cookie off the hash and /proc list (nothing else can reach it then:
+// the LRU and queued work own counts).
+unsafe impl AlwaysRefCounted for Cookie {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` proves a count is held.
+        unsafe { sys::refcount_inc(addr_of_mut!((*self.raw()).ref_)) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a count it owns.
+        unsafe { put(obj) };
+    }
+}
+
+static DEBUG_IDS: AtomicU32 = AtomicU32::new(1);
+
+/// The cookie's spinlock, held while this lives.
+struct Locked<'a>(&'a Cookie);
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        // SAFETY: taken in Cookie::lock().
+        unsafe { bindings::spin_unlock(addr_of_mut!((*self.0.raw()).lock)) };
+    }
+}
+
+impl Cookie {
+    pub(crate) fn raw(&self) -> *mut bindings::fscache_cookie {
+        self.0.get()
+    }
+
+    /// # Safety
+    ///
+    /// `p` must point at a cookie of this module that stays allocated for
+    /// `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::fscache_cookie) -> &'a Cookie {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*p.cast::<Cookie>() }
+    }
+
+    fn lock(&self) -> Locked<'_> {
+        // SAFETY: initialised at allocation.
+        unsafe { bindings::spin_lock(addr_of_mut!((*self.raw()).lock)) };
+        Locked(self)
+    }
+
+    pub(crate) fn flags(&self) -> Flags {
+        // SAFETY: the flags word of a live cookie, changed only by bit ops.
+        unsafe { Flags::new(addr_of_mut!((*self.raw()).flags)) }
+    }
+
+    fn flags_word(&self) -> usize {
+        // SAFETY: as in flags(); an atomic read.
+        unsafe { core::sync::atomic::AtomicUsize::from_ptr(addr_of_mut!((*self.raw()).flags)) }
+            .load(Ordering::Acquire)
+    }
+
+    pub(crate) fn volume(&self) -> &Volume {
+        // SAFETY: set at allocation and held (a count) until the cookie dies.
+        unsafe { Volume::from_raw((*self.raw()).volume) }
+    }
+
+    pub(crate) fn debug_id(&self) -> u32 {
+        // SAFETY: set before the cookie is published, never changed.
+        unsafe { (*self.raw()).debug_id }
+    }
+
+    pub(crate) fn n_accesses(&self) -> &AtomicI32 {
+        // SAFETY: a counter field of a live cookie, only accessed atomically.
+        unsafe { sys::atomic(addr_of_mut!((*self.raw()).n_accesses)) }
+    }
+
+    pub(crate) fn n_active(&self) -> &AtomicI32 {
+        // SAFETY: as above.
+        unsafe { sys::atomic(addr_of_mut!((*self.raw()).n_active)) }
+    }
+
+    pub(crate) fn refs(&self) -> i32 {
+        // SAFETY: as above (refcount_t wraps an atomic_t).
+        unsafe { sys::atomic(addr_of_mut!((*self.raw()).ref_.refs)) }.load(Ordering::Relaxed)
+    }
+
+    fn state_cell(&self) -> &AtomicU8 {
+        // SAFETY: the one-byte state field of a live cookie; written with
+        // release stores (here and in C's smp_store_release()).
+        unsafe { AtomicU8::from_ptr(addr_of_mut!((*self.raw()).state).cast()) }
+    }
+
+    /// `fscache_cookie_state()`: the state, read with acquire ordering.
+    pub(crate) fn state(&self) -> Option<State> {
+        State::from_raw(self.state_cell().load(Ordering::Acquire))
+    }
+
+    fn state_raw(&self) -> u8 {
+        self.state_cell().load(Ordering::Acquire)
+    }
+
+    fn set_state_locked(&self, _lock: &Locked<'_>, s: State) {
+        self.state_cell().store(s as u8, Ordering::Release);
+    }
+
+    /// Changes the state under the lock and wakes waiters.
+    fn set_state(&self, s: State) {
+        {
+            let l = self.lock();
+            self.set_state_locked(&l, s);
+        }
+        self.wake_state();
+    }
+
+    fn wake_state(&self) {
+        // Waiters must see the new state: a full barrier before the
+        // waitqueue check, as wake_up_var() callers need.
+        fence(Ordering::SeqCst);
+        // SAFETY: wake_up_var() only hashes the address.
+        unsafe { bindings::wake_up_var(addr_of_mut!((*self.raw()).state).cast()) };
+    }
+
+    /// Sleeps until `cond(state)` holds or `timeout` passes (false then).
+    pub(crate) fn wait_state(&self, timeout: c_long, cond: impl Fn(Option<State>) -> bool) -> bool {
+        // SAFETY: only the field's address is computed.
+        let var = unsafe { addr_of_mut!((*self.raw()).state) };
+        cookie_sys::wait_var(var.cast_const().cast(), timeout, || cond(self.state()))
+    }
+
+    fn cache_priv(&self) -> *mut c_void {
+        // SAFETY: a field of a live cookie; backends set it from the state
+        // machine (lookup, withdraw), which this work item serialises.
+        unsafe { core::ptr::read_volatile(addr_of_mut!((*self.raw()).cache_priv)) }
+    }
+
+    fn key(&self) -> &[u8] {
+        // SAFETY: key_len and the key buffer are set at allocation and
+        // never change; short keys are inline.
+        unsafe {
+            let p = self.raw();
+            let len = (*p).key_len as usize;
+            let k = if len <= INLINE_KEY {
+                addr_of_mut!((*p).__bindgen_anon_1.inline_key).cast::<u8>()
+            } else {
+                (*p).__bindgen_anon_1.key.cast::<u8>()
+            };
+            core::slice::from_raw_parts(k, len)
+        }
+    }
+
+    /// The aux data buffer (`fscache_get_aux()`): its contents change with
+    /// updates, so only copies of it leave this module.
+    fn aux_ptr(&self) -> (*mut u8, usize) {
+        // SAFETY: aux_len and the buffer are fixed at allocation.
+        unsafe {
+            let p = self.raw();
+            let len = (*p).aux_len as usize;
+            let a = if len <= INLINE_AUX {
+                addr_of_mut!((*p).__bindgen_anon_2.inline_aux).cast::<u8>()
+            } else {
+                (*p).__bindgen_anon_2.aux.cast::<u8>()
+            };
+            (a, len)
+        }
+    }
+
+    fn key_hash(&self) -> u32 {
+        // SAFETY: set before the cookie is published, never changed.
+        unsafe { (*self.raw()).key_hash }
+    }
+
+    /// Same volume and key.
+    fn same(&self, other: &Cookie) -> bool {
+        self.key_hash() == other.key_hash()
+            && core::ptr::eq(self.volume(), other.volume())
+            && self.key() == other.key()
+    }
+
+    /// Figures for /proc: (ref, n_active, n_accesses, state letter, flags).
+    pub(crate) fn counts(&self) -> (i32, i32, i32, char, usize) {
+        let letter = self.state().map_or('?', State::letter);
+        (
+            self.refs(),
+            self.n_active().load(Ordering::Relaxed),
+            self.n_accesses().load(Ordering::Relaxed),
+            letter,
+            self.flags_word(),
+        )
+    }
+
+    /// Calls `f` with the key and the aux data (for /proc).
+    pub(crate) fn with_key_aux<R>(&self, f: impl FnOnce(&[u8], &[u8]) -> R) -> R {
+        let (a, alen) = self.aux_ptr();
+        // SAFETY: the buffer of a live cookie; a racing update may change
+        // bytes under us, as in C (the reader is /proc, for humans).
+        let aux = unsafe { core::slice::from_raw_parts(a, alen) };
+        f(self.key(), aux)
+    }
+
+    /// `fscache_print_cookie()`: logs the cookie for a report.
+    fn print(&self, prefix: char) {
+        let (_, n_active, n_accesses, letter, flags) = self.counts();
+        pr_err!(
+            "{}-cookie c={:08x} [fl={:x} na={} nA={} s={}]\n",
+            prefix,
+            self.debug_id(),
+            flags,
+            n_active,
+            n_accesses,
+            letter
+        );
+        let v = self.volume();
+        pr_err!(
+            "{}-cookie V={:08x} [{}]\n",
+            prefix,
+            v.debug_id(),
+            core::str::from_utf8(v.key_str()).unwrap_or("?")
+        );
+        pr_err!(
+            "{}-key=[{}] '{}'\n",
+            prefix,
+            self.key().len(),
+            Hex(self.key())
+        );
+    }
+
+    fn trace(&self, why: trace::CookieWhy) {
+        trace::cookie(self.debug_id(), self.refs(), why);
+    }
+
+    fn trace_access(&self, n: i32, why: trace::AccessWhy) {
+        trace::access(self.debug_id(), self.refs(), n, why);
+    }
+
+    /// Queues the state machine (the queued work owns a count).
+    fn queue(&self, why: trace::CookieWhy) {
+        let r = ARef::from(self);
+        self.trace(why);
+        // SAFETY: the work was initialised at allocation; the count taken
+        // above keeps the cookie alive until the work has run.
+        if unsafe { cookie_sys::queue_work(addr_of_mut!((*self.raw()).work)) } {
+            core::mem::forget(r);
+        } else {
+            self.trace(C_PUT_OVER_QUEUED);
+        }
+    }
+
+    /// `fscache_update_aux()`: new aux data and/or object size.
+    fn update_aux(&self, aux: Option<&[u8]>, size: Option<i64>) {
+        if let Some(src) = aux {
+            let (dst, len) = self.aux_ptr();
+            // SAFETY: the cookie's aux buffer holds `len` bytes; the C
+            // contract gives that many (we copy no more than we were given).
+            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst, len.min(src.len())) };
+        }
+        if let Some(s) = size {
+            // SAFETY: a field of a live cookie, written by the netfs (under
+            // its inode lock) as in C.
+            unsafe { core::ptr::write_volatile(addr_of_mut!((*self.raw()).object_size), s) };
+        }
+    }
+}
+
+/// Hex dump of a byte slice, as `%*phN` prints it.
+struct Hex<'a>(&'a [u8]);
+
+impl core::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{:02x}", b))
+    }
+}
+
+/// Drops a count; the last one frees the cookie.
+///
+/// # Safety
+///
+/// The caller must own the count.
+unsafe fn put(obj: NonNull<Cookie>) {
+    // SAFETY: owned count per the contract.
+    let cookie = unsafe { obj.as_ref() };
+    // SAFETY: the field of a live object.
+    if unsafe { sys::refcount_dec_and_test(addr_of_mut!((*cookie.raw()).ref_)) } {
+        free(cookie);
+    }
+}
+
+fn free(cookie: &Cookie) {
+    // At count zero no work is queued and the LRU does not have it (both
+    // own counts). The hash and the /proc list reach it without one: take
+    // it off them first.
+    unhash(cookie);
+    cookie_sys::proc_del(cookie);
+    stats::N_COOKIES.dec();
+    // SAFETY: unreachable now and at count zero: the out-of-line buffers,
+    // the memory and the volume count are ours to give back.
+    unsafe {
+        let p = cookie.raw();
+        if (*p).aux_len as usize > INLINE_AUX {
+            sys::kfree((*p).__bindgen_anon_2.aux);
+        }
+        if (*p).key_len as usize > INLINE_KEY {
+            sys::kfree((*p).__bindgen_anon_1.key);
+        }
+        let volume = NonNull::from(cookie.volume());
+        cookie_sys::free(p);
+        drop(ARef::from_raw(volume));
+    }
+}
+
+/// Takes the cookie off its hash chain if it is on it.
+fn unhash(cookie: &Cookie) {
+    let b = Bucket::lock(cookie.key_hash());
+    // IS_HASHED changes only under the chain lock, so test-then-clear is
+    // atomic with respect to other unhashers.
+    if cookie.flags().test(cs::IS_HASHED) {
+        // SAFETY: IS_HASHED says it is on this chain (its hash's).
+        unsafe { b.del(cookie) };
+        cookie.flags().clear(cs::IS_HASHED);
+        drop(b);
+        stats::N_RELINQUISHES_DROPPED.inc();
+    }
+}
+
+/// Allocates a cookie, published on the /proc list but not hashed.
+fn alloc(
+    volume: &Volume,
+    advice: u8,
+    key: &[u8],
+    aux: &[u8],
+    object_size: i64,
+) -> Result<ARef<Cookie>> {
+    let p = cookie_sys::alloc(worker)?.as_ptr();
+    stats::N_COOKIES.inc();
+    let keybuf_len = key.len().div_ceil(4) * 4;
+    // SAFETY: `p` is new, zeroed and ours alone. The count of 1 set here
+    // and the volume count are handed to the ARef; on error free() undoes
+    // exactly what was set up (the lengths tell it which buffers exist).
+    unsafe {
+        (*p).ref_.refs.counter = 1;
+        (*p).volume = ARef::into_raw(ARef::from(volume)).as_ptr().cast();
+        (*p).advice = advice;
+        (*p).object_size = object_size;
+        (*p).debug_id = DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        if object_size == 0 {
+            (*p).flags |= 1 << cs::NO_DATA_TO_READ;
+        }
+        (*p).state = State::Quiescent as i8;
+    }
+    // SAFETY: as above; from here on the cookie is well-formed enough for
+    // put() to free it.
+    let cookie = unsafe { ARef::from_raw(NonNull::new_unchecked(p.cast::<Cookie>())) };
+    // SAFETY: the cookie is unpublished; the buffers are sized as stored.
+    unsafe {
+        let kbuf = if key.len() > INLINE_KEY {
+            let b = sys::kzalloc(keybuf_len)?.as_ptr();
+            (*p).__bindgen_anon_1.key = b.cast();
+            b
+        } else {
+            addr_of_mut!((*p).__bindgen_anon_1.inline_key).cast::<u8>()
+        };
+        (*p).key_len = key.len() as u8;
+        core::ptr::copy_nonoverlapping(key.as_ptr(), kbuf, key.len());
+        (*p).key_hash = key_hash::cookie_key_hash(volume.key_hash(), key);
+        let abuf = if aux.len() > INLINE_AUX {
+            let b = sys::kzalloc(aux.len())?.as_ptr();
+            (*p).__bindgen_anon_2.aux = b.cast();
+            b
+        } else {
+            addr_of_mut!((*p).__bindgen_anon_2.inline_aux).cast::<u8>()
+        };
+        (*p).aux_len = aux.len() as u8;
+        core::ptr::copy_nonoverlapping(aux.as_ptr(), abuf, aux.len());
+        cookie_sys::proc_add(&cookie);
+    }
+    cookie.trace(C_NEW_ACQUIRE);
+    Ok(cookie)
+}
+
+/// Claims the key: false (logged) if a live cookie has it; waits for one
+/// that is being relinquished to be dropped.
+fn hash(candidate: &Cookie) -> bool {
+    let wait_for = {
+        let b = Bucket::lock(candidate.key_hash());
+        let found = b.find(|c| candidate.same(c));
+        let wait_for = match found {
+            Some(c) if !c.flags().test(cs::RELINQUISHED) => {
+                c.trace(C_COLLISION);
+                pr_err!("Duplicate cookie detected\n");
+                c.print('O');
+                candidate.print('N');
+                return false;
+            }
+            // A count of zero means it is being freed: it will unhash
+            // itself, and it has no cache object left to collide with.
+            // SAFETY: `ref` is the cookie's count.
+            Some(c) => unsafe { sys::try_get(c, addr_of_mut!((*c.raw()).ref_)) },
+            None => None,
+        };
+        if let Some(w) = &wait_for {
+            w.trace(C_GET_COLLISION);
+        }
+        // SAFETY: the chain of its hash; a new cookie is on none.
+        unsafe { b.add(candidate) };
+        candidate.flags().set(cs::IS_HASHED);
+        candidate
+            .volume()
+            .n_cookies()
+            .fetch_add(1, Ordering::Relaxed);
+        wait_for
+    };
+    if let Some(old) = wait_for {
+        let dropped = |s| s == Some(State::Dropped);
+        if !old.wait_state(COLLISION_NOTICE, dropped) {
+            pr_notice!(
+                "Potential collision c={:08x} old: c={:08x}",
+                candidate.debug_id(),
+                old.debug_id()
+            );
+            old.wait_state(cookie_sys::FOREVER, dropped);
+        }
+        old.trace(C_PUT_COLLISION);
+    }
+    true
+}
+
+/// `__fscache_acquire_cookie()`: `None` when caching is not possible (the
+/// filesystem then runs uncached, as with C).
+pub(crate) fn acquire(
+    volume: &Volume,
+    advice: u8,
+    key: &[u8],
+    aux: &[u8],
+    object_size: i64,
+) -> Option<ARef<Cookie>> {
+    if key.is_empty() || key.len() > MAX_KEY || aux.len() > MAX_AUX {
+        return None;
+    }
+    stats::N_ACQUIRES.inc();
+    let Ok(cookie) = alloc(volume, advice, key, aux, object_size) else {
+        stats::N_ACQUIRES_OOM.inc();
+        return None;
+    };
+    if !hash(&cookie) {
+        cookie.trace(C_DISCARD);
+        return None;
+    }
+    // SAFETY: a live cookie.
+    unsafe { trace::acquire(cookie.raw()) };
+    stats::N_ACQUIRES_OK.inc();
+    Some(cookie)
+}
+
+/// Takes an access without checks (the caller knows the cookie is busy).
+fn begin_access_raw(cookie: &Cookie, why: trace::AccessWhy) {
+    let n = cookie.n_accesses().fetch_add(1, Ordering::SeqCst) + 1;
+    cookie.trace_access(n, why);
+}
+
+/// `fscache_begin_cookie_access()`: pins the cache behind the cookie
+/// while it is being cached.
+pub(crate) fn begin_access(cookie: &Cookie, why: trace::AccessWhy) -> bool {
+    if !cookie.flags().test(cs::IS_CACHING) {
+        return false;
+    }
+    begin_access_raw(cookie, why);
+    // Re-check after the increment (SeqCst above): a withdrawal that
+    // cleared IS_CACHING either sees our access or we see its clearing.
+    if !cookie.flags().test(cs::IS_CACHING)
+        || cookie.volume().cache().state() != cache::State::Active
+    {
+        end_access(cookie, ACC_UNLIVE);
+        return false;
+    }
+    true
+}
+
+/// `fscache_end_cookie_access()`: the last access queues the machine if a
+/// withdrawal opened the gate.
+pub(crate) fn end_access(cookie: &Cookie, why: trace::AccessWhy) {
+    let n = cookie.n_accesses().fetch_sub(1, Ordering::SeqCst) - 1;
+    cookie.trace_access(n, why);
+    if n == 0 && !cookie.flags().test(cs::NO_ACCESS_WAKE) {
+        cookie.queue(C_GET_END_ACCESS);
+    }
+}
+
+/// `fscache_cookie_lookup_negative()`: the backend found nothing and is
+/// creating the object; readers need not wait for data.
+pub(crate) fn lookup_negative(cookie: &Cookie) {
+    cookie.flags().set(cs::NO_DATA_TO_READ);
+    cookie.set_state(State::Creating);
+}
+
+/// `fscache_resume_after_invalidation()`.
+pub(crate) fn resume_after_invalidation(cookie: &Cookie) {
+    cookie.set_state(State::Active);
+}
+
+/// `fscache_caching_failed()`: the backend gives up caching this cookie.
+pub(crate) fn caching_failed(cookie: &Cookie) {
+    cookie.flags().clear(cs::IS_CACHING);
+    cookie.set_state(State::Failed);
+    cookie.trace(C_FAILED);
+}
+
+/// Starts a lookup from `Quiescent` (under the lock); false if there is
+/// no active cache to look in.
+fn begin_lookup(cookie: &Cookie, l: &Locked<'_>, will_modify: bool) -> bool {
+    if will_modify {
+        cookie.flags().set(cs::LOCAL_WRITE);
+        cookie.flags().set(cs::DO_PREP_TO_WRITE);
+    }
+    if !volume::begin_access(cookie.volume()) {
+        return false;
+    }
+    begin_access_raw(cookie, ACC_LOOKUP);
+    cookie.set_state_locked(l, State::LookingUp);
+    cookie.flags().set(cs::IS_CACHING);
+    cookie.flags().set(cs::HAS_BEEN_CACHED);
+    true
+}
+
+/// `__fscache_use_cookie()`: the filesystem starts using the file; binds
+/// it to a cache object if it is not.
+pub(crate) fn use_cookie(cookie: &Cookie, will_modify: bool) {
+    if cookie.flags().test(cs::RELINQUISHED) {
+        pr_err!(
+            "c={:08x}: use of a relinquished cookie refused\n",
+            cookie.debug_id()
+        );
+        return;
+    }
+    let mut queue = false;
+    let mut l = cookie.lock();
+    let n = cookie.n_active().fetch_add(1, Ordering::SeqCst) + 1;
+    trace::active(
+        cookie.debug_id(),
+        cookie.refs(),
+        n,
+        cookie.n_accesses().load(Ordering::Relaxed),
+        if will_modify { ACT_USE_MODIFY } else { ACT_USE },
+    );
+    loop {
+        match cookie.state() {
+            Some(State::Quiescent) => queue = begin_lookup(cookie, &l, will_modify),
+            Some(State::LookingUp | State::Creating) => {
+                if will_modify {
+                    cookie.flags().set(cs::LOCAL_WRITE);
+                }
+            }
+            Some(State::Active | State::Invalidating) => {
+                if will_modify && !cookie.flags().test_and_set(cs::LOCAL_WRITE) {
+                    cookie.flags().set(cs::DO_PREP_TO_WRITE);
+                    queue = true;
+                }
+                // The LRU may have asked for a discard the machine has not
+                // acted on yet: a user cancels it.
+                if cookie.flags().test_and_clear(cs::DO_LRU_DISCARD) {
+                    cookie.trace(C_SEE_LRU_DISCARD_CLEAR);
+                }
+            }
+            Some(State::Failed | State::Withdrawing) => {}
+            Some(State::LruDiscarding) => {
+                drop(l);
+                cookie.wait_state(cookie_sys::FOREVER, |s| s != Some(State::LruDiscarding));
+                l = cookie.lock();
+                continue;
+            }
+            s => pr_err!(
+                "c={:08x}: can't use cookie in state {:?}\n",
+                cookie.debug_id(),
+                s
+            ),
+        }
+        break;
+    }
+    drop(l);
+    if queue {
+        cookie.queue(C_GET_USE_WORK);
+    }
+}
+
+/// `__fscache_update_cookie()` (a header inline in C; unuse needs it).
+fn update(cookie: &Cookie, aux: Option<&[u8]>, size: Option<i64>) {
+    // SAFETY: an exported counter, only accessed atomically.
+    unsafe { sys::atomic(addr_of_mut!(bindings::fscache_n_updates)) }
+        .fetch_add(1, Ordering::Relaxed);
+    cookie.update_aux(aux, size);
+    fence(Ordering::Release);
+    cookie.flags().set(cs::NEEDS_UPDATE);
+}
+
+/// `__fscache_unuse_cookie()`: a user is done; the last one puts the
+/// cookie on the LRU.
+pub(crate) fn unuse_cookie(cookie: &Cookie, aux: Option<&[u8]>, size: Option<i64>) {
+    if aux.is_some() || size.is_some() {
+        update(cookie, aux, size);
+    }
+    let (id, r, a) = (
+        cookie.debug_id(),
+        cookie.refs(),
+        cookie.n_accesses().load(Ordering::Relaxed),
+    );
+    // Drop a user unless it is the last: that one needs the lock.
+    let n_active = cookie.n_active();
+    let mut c = n_active.load(Ordering::Relaxed);
+    while c != 1 {
+        match n_active.compare_exchange(c, c - 1, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => {
+                trace::active(id, r, c - 1, a, ACT_UNUSE);
+                return;
+            }
+            Err(now) => c = now,
+        }
+    }
+    let _l = cookie.lock();
+    let c = n_active.fetch_sub(1, Ordering::SeqCst) - 1;
+    trace::active(
+        id,
+        cookie.refs(),
+        c,
+        cookie.n_accesses().load(Ordering::Relaxed),
+        ACT_UNUSE,
+    );
+    if c == 0 {
+        cookie.flags().clear(cs::DISABLED);
+        if cookie.flags().test(cs::IS_CACHING) {
+            // SAFETY: a field of a live cookie, written under its lock.
+            unsafe { (*cookie.raw()).unused_at = cookie_sys::jiffies() };
+            if cookie_sys::lru_touch(cookie, LRU_TIMEOUT) {
+                cookie.trace(C_GET_LRU);
+                stats::N_COOKIES_LRU.inc();
+            }
+        }
+    }
+}
+
+/// Opens the access gate (`__fscache_withdraw_cookie()`): from now on the
+/// last access queues the machine; queues it now if none is left.
+fn open_gate(cookie: &Cookie) {
+    let unpinned = cookie.flags().test_and_clear(cs::NO_ACCESS_WAKE);
+    // Read after unpinning: an access ending in between sees the gate open.
+    let n = cookie.n_accesses().load(Ordering::SeqCst);
+    if unpinned {
+        cookie.trace_access(n, ACC_CACHE_UNPIN);
+    }
+    if n == 0 {
+        cookie.queue(C_GET_END_ACCESS);
+    }
+}
+
+/// Takes the cookie off the LRU (dropping the LRU's count) and opens the
+/// gate.
+fn drop_and_withdraw(cookie: &Cookie) {
+    if let Some(r) = cookie_sys::lru_remove(cookie) {
+        stats::N_COOKIES_LRU.dec();
+        stats::N_COOKIES_LRU_DROPPED.inc();
+        r.trace(C_PUT_LRU);
+    }
+    open_gate(cookie);
+}
+
+/// `fscache_withdraw_cookie()`: the backend withdraws the cookie's object,
+/// even while it is in use.
+pub(crate) fn withdraw(cookie: &Cookie) {
+    cookie.flags().set(cs::DO_WITHDRAW);
+    drop_and_withdraw(cookie);
+}
+
+/// The LRU timer's work: discards the cookies unused for long enough.
+///
+/// # Safety
+///
+/// Called by the workqueue only (helpers.c's LRU work item).
+#[no_mangle]
+unsafe extern "C" fn fsrs_cookie_lru_worker(_work: *mut bindings::work_struct) {
+    while let Some(cookie) = cookie_sys::lru_pop_expired(LRU_TIMEOUT) {
+        stats::N_COOKIES_LRU.dec();
+        cookie.trace(C_SEE_LRU_DO_ONE);
+        let discard = {
+            let _l = cookie.lock();
+            // SAFETY: a field written under the lock we hold.
+            let unused_at = unsafe { (*cookie.raw()).unused_at };
+            let d = cookie.state() == Some(State::Active)
+                && !cookie_sys::time_before(
+                    cookie_sys::jiffies(),
+                    unused_at.wrapping_add(LRU_TIMEOUT),
+                )
+                && cookie.n_active().load(Ordering::Relaxed) <= 0;
+            if d {
+                cookie.flags().set(cs::DO_LRU_DISCARD);
+            }
+            d
+        };
+        if discard {
+            stats::N_COOKIES_LRU_EXPIRED.inc();
+            open_gate(&cookie);
+        } else {
+            stats::N_COOKIES_LRU_REMOVED.inc();
+        }
+        cookie.trace(C_PUT_LRU);
+    }
+}
+
+/// `__fscache_relinquish_cookie()`: the filesystem gives the cookie (and
+/// its count) back; `retire` asks the backend to delete the object.
+pub(crate) fn relinquish(cookie: ARef<Cookie>, retire: bool) {
+    stats::N_RELINQUISHES.inc();
+    if retire {
+        stats::N_RELINQUISHES_RETIRE.inc();
+    }
+    if cookie.flags().test_and_set(cs::RELINQUISHED) {
+        // The C fscache WARNs; the caller's count is not ours to drop.
+        pr_err!("c={:08x}: cookie relinquished twice\n", cookie.debug_id());
+        core::mem::forget(cookie);
+        return;
+    }
+    if retire {
+        cookie.flags().set(cs::RETIRED);
+    }
+    // SAFETY: a live cookie.
+    unsafe { trace::relinquish(cookie.raw(), retire) };
+    let n_active = cookie.n_active().load(Ordering::Relaxed);
+    if n_active != 0 {
+        // C asserts (BUG); the cookie is still dropped safely: users hold
+        // no count of their own, only this one, which goes below.
+        pr_err!(
+            "c={:08x}: relinquished with {} users\n",
+            cookie.debug_id(),
+            n_active
+        );
+    }
+    cookie.volume().n_cookies().fetch_sub(1, Ordering::Relaxed);
+    if cookie.flags().test(cs::HAS_BEEN_CACHED) {
+        cookie.flags().set(cs::DO_RELINQUISH);
+        drop_and_withdraw(&cookie);
+    } else {
+        cookie.set_state(State::Dropped);
+        unhash(&cookie);
+    }
+    cookie.trace(C_PUT_RELINQUISH);
+}
+
+/// `__fscache_invalidate()`: the file's data changed elsewhere; with
+/// `FSCACHE_INVAL_DIO_WRITE`, caching stops until the cookie is unused.
+pub(crate) fn invalidate(cookie: &Cookie, aux: Option<&[u8]>, new_size: i64, flags: u32) {
+    stats::N_INVALIDATES.inc();
+    if cookie.flags().test(cs::RELINQUISHED) {
+        pr_err!(
+            "c={:08x}: invalidation of a relinquished cookie refused\n",
+            cookie.debug_id()
+        );
+        return;
+    }
+    if flags & bindings::FSCACHE_INVAL_DIO_WRITE != 0 && cookie.flags().test_and_set(cs::DISABLED) {
+        return;
+    }
+    let l = cookie.lock();
+    cookie.flags().set(cs::NO_DATA_TO_READ);
+    cookie.update_aux(aux, Some(new_size));
+    // SAFETY: a field of a live cookie, changed under its lock.
+    unsafe { (*cookie.raw()).inval_counter = (*cookie.raw()).inval_counter.wrapping_add(1) };
+    // SAFETY: a live cookie.
+    unsafe { trace::invalidate(cookie.raw(), new_size) };
+    match cookie.state() {
+        Some(State::LookingUp) => {
+            // Carried out when the lookup ends; the request holds an access.
+            if !cookie.flags().test_and_set(cs::DO_INVALIDATE) {
+                begin_access_raw(cookie, ACC_INVALIDATE);
+            }
+        }
+        Some(State::Active) => {
+            let caching = begin_access(cookie, ACC_INVALIDATE);
+            if caching {
+                cookie.set_state_locked(&l, State::Invalidating);
+            }
+            drop(l);
+            cookie.wake_state();
+            if caching {
+                cookie.queue(C_GET_INVAL_WORK);
+            }
+        }
+        // Creating: the object is new, there is nothing to invalidate.
+        // Invalidating: the backend's validity check sees the new counter.
+        _ => {}
+    }
+}
+
+/// `fscache_get_cookie()`.
+pub(crate) fn get(cookie: &Cookie, why: trace::CookieWhy) -> ARef<Cookie> {
+    let r = ARef::from(cookie);
+    cookie.trace(why);
+    r
+}
+
+/// `fscache_put_cookie()`.
+pub(crate) fn put_traced(cookie: ARef<Cookie>, why: trace::CookieWhy) {
+    let (id, r) = (cookie.debug_id(), cookie.refs());
+    drop(cookie);
+    trace::cookie(id, r - 1, why);
+}
+
+/// The backend's ops table (valid while the cookie is being cached: only
+/// an added cache has volumes with objects).
+fn ops(cookie: &Cookie) -> &bindings::fscache_cache_ops {
+    // SAFETY: set by fscache_add_cache() before any lookup can start, to
+    // the backend's static table.
+    unsafe { &*cookie.volume().cache().ops() }
+}
+
+/// The lookup step: make sure the volume exists in the cache, then ask
+/// the backend for the object.
+fn perform_lookup(cookie: &Cookie) {
+    let volume = cookie.volume();
+    let mut why = ACC_LOOKUP_FAILED;
+    let mut need_withdraw = false;
+    // Lazy binding: a cache added after the volume was acquired gets the
+    // volume created now.
+    if !volume.has_cache_object() {
+        volume::create(volume, true);
+    }
+    if !volume.has_cache_object() {
+        cookie.set_state(State::Quiescent);
+    } else {
+        let found = match ops(cookie).lookup_cookie {
+            // SAFETY: the backend's op on a cookie the machine owns.
+            Some(f) => unsafe { f(cookie.raw()) },
+            None => false,
+        };
+        if !found {
+            if cookie.state() != Some(State::Failed) {
+                cookie.set_state(State::Quiescent);
+            }
+            need_withdraw = true;
+        } else {
+            cookie.trace(C_SEE_ACTIVE);
+            {
+                let l = cookie.lock();
+                let s = if cookie.flags().test_and_clear(cs::DO_INVALIDATE) {
+                    State::Invalidating
+                } else {
+                    State::Active
+                };
+                cookie.set_state_locked(&l, s);
+            }
+            cookie.wake_state();
+            why = ACC_LOOKUP_END;
+        }
+    }
+    end_access(cookie, why);
+    if need_withdraw {
+        withdraw(cookie);
+    }
+    volume::end_access(volume);
+}
+
+/// The invalidation step.
+fn perform_invalidation(cookie: &Cookie) {
+    let ok = match ops(cookie).invalidate_cookie {
+        // SAFETY: the backend's op on a cookie the machine owns.
+        Some(f) => unsafe { f(cookie.raw()) },
+        None => false,
+    };
+    if !ok {
+        caching_failed(cookie);
+    }
+    end_access(cookie, ACC_INVALIDATE_END);
+}
+
+/// The cookie's work item: runs the state machine until it rests.
+///
+/// # Safety
+///
+/// Called by the workqueue with the `work` of a cookie queued by
+/// [`Cookie::queue`], which gave it a count.
+unsafe extern "C" fn worker(work: *mut bindings::work_struct) {
+    // SAFETY: `work` is embedded in a cookie (see Cookie::queue()).
+    let p = unsafe { kernel::container_of!(work, bindings::fscache_cookie, work) };
+    // SAFETY: the count queue() left for us, dropped when we return.
+    let cookie = unsafe { ARef::from_raw(NonNull::new_unchecked(p.cast_mut().cast::<Cookie>())) };
+    cookie.trace(C_SEE_WORK);
+    run_machine(&cookie);
+    cookie.trace(C_PUT_WORK);
+}
+
+fn run_machine(cookie: &Cookie) {
+    loop {
+        let l = cookie.lock();
+        let state = cookie.state();
+        let action = cs::next(
+            state,
+            cookie.flags_word(),
+            cookie.n_accesses().load(Ordering::SeqCst),
+        );
+        match action {
+            Action::Done => return,
+            Action::Unexpected => {
+                drop(l);
+                pr_err!(
+                    "c={:08x}: cookie in unexpected state {}\n",
+                    cookie.debug_id(),
+                    cookie.state_raw()
+                );
+                return;
+            }
+            Action::Lookup => {
+                drop(l);
+                // Close the gate: accesses ending no longer queue us.
+                cookie.trace_access(cookie.n_accesses().load(Ordering::Relaxed), ACC_CACHE_PIN);
+                cookie.flags().set(cs::NO_ACCESS_WAKE);
+                perform_lookup(cookie);
+            }
+            Action::Invalidate => {
+                drop(l);
+                perform_invalidation(cookie);
+            }
+            Action::PrepareToWrite => {
+                cookie.flags().clear(cs::DO_PREP_TO_WRITE);
+                drop(l);
+                if let Some(f) = ops(cookie).prepare_to_write {
+                    // SAFETY: the backend's op on an active cookie.
+                    unsafe { f(cookie.raw()) };
+                }
+            }
+            Action::EndInvalidateAccess => {
+                let had = cookie.flags().test_and_clear(cs::DO_INVALIDATE);
+                drop(l);
+                if had {
+                    end_access(cookie, ACC_INVALIDATE_END);
+                }
+            }
+            Action::Enter(s) => {
+                cookie.set_state_locked(&l, s);
+                drop(l);
+                cookie.wake_state();
+            }
+            Action::Detach { then } => {
+                drop(l);
+                detach(cookie, state, then);
+                if then == State::Dropped {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A discarding state: the backend lets go of the object, then the cookie
+/// rests in `then`.
+fn detach(cookie: &Cookie, from: Option<State>, then: State) {
+    if !cookie.cache_priv().is_null() {
+        if let Some(f) = ops(cookie).withdraw_cookie {
+            // SAFETY: the backend's op on the object it attached.
+            unsafe { f(cookie.raw()) };
+        }
+    }
+    if cookie.flags().test_and_clear(cs::DO_INVALIDATE) {
+        end_access(cookie, ACC_INVALIDATE_END);
+    }
+    cookie.trace(match from {
+        Some(State::Relinquishing) => C_SEE_RELINQUISH,
+        Some(State::LruDiscarding) => C_SEE_LRU_DISCARD,
+        _ => C_SEE_WITHDRAW,
+    });
+    if then == State::Dropped {
+        unhash(cookie);
+        cookie.set_state(State::Dropped);
+        return;
+    }
+    let f = cookie.flags();
+    let l = cookie.lock();
+    f.clear_mask(cs::DETACH_CLEARS);
+    f.set(cs::NO_DATA_TO_READ);
+    cookie.set_state_locked(&l, State::Quiescent);
+    drop(l);
+    cookie.wake_state();
+}
+
+/// Calls `f` on every cookie, oldest first (for /proc; `f` must not
+/// sleep).
+pub(crate) fn for_each(f: impl FnMut(&Cookie)) {
+    cookie_sys::proc_for_each(f);
+}
+
+/// Module init.
+pub(crate) fn init() -> Result {
+    cookie_sys::jar_init()
+}
+
+/// Module exit: stops the LRU and frees the slab. Cookies left are leaks
+/// by a filesystem (they pin their volumes); returns how many.
+pub(crate) fn shutdown() -> usize {
+    cookie_sys::lru_shutdown();
+    let mut left = 0;
+    for_each(|_| left += 1);
+    if left == 0 {
+        // SAFETY: every cookie is gone.
+        unsafe { cookie_sys::jar_exit() };
+    }
+    left
+}
