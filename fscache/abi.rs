@@ -202,11 +202,13 @@ unsafe extern "C" fn fscache_put_volume(
 #[no_mangle]
 unsafe extern "C" fn fscache_end_volume_access(
     volume: *mut bindings::fscache_volume,
-    _cookie: *mut bindings::fscache_cookie,
-    _why: bindings::fscache_access_trace,
+    cookie: *mut bindings::fscache_cookie,
+    why: bindings::fscache_access_trace,
 ) {
+    // SAFETY: per the contract; `cookie` is null or live.
+    let cookie_id = unsafe { cookie.as_ref() }.map_or(0, |c| c.debug_id);
     // SAFETY: per the contract.
-    volume::end_access(unsafe { Volume::from_raw(volume) });
+    volume::end_access(unsafe { Volume::from_raw(volume) }, cookie_id, why);
 }
 
 /// The backend drops its pinned access and waits for the others to end.

@@ -11,6 +11,7 @@
 //! already dying (`refcount_inc_not_zero`).
 
 use crate::sys::{self, AddRemoveLocked, CName};
+use crate::trace;
 use core::{
     ptr::{addr_of_mut, NonNull},
     sync::atomic::{AtomicU32, Ordering},
@@ -319,7 +320,13 @@ pub(crate) fn add(
         return Err(EINVAL);
     }
     // SAFETY: the field of a live cache.
-    unsafe { sys::atomic(cache.n_accesses()) }.fetch_add(1, Ordering::SeqCst);
+    let n = unsafe { sys::atomic(cache.n_accesses()) }.fetch_add(1, Ordering::SeqCst) + 1;
+    trace::access_cache(
+        cache.debug_id(),
+        cache.counts().0,
+        n,
+        bindings::fscache_access_trace_fscache_access_cache_pin,
+    );
     {
         let _reg = REGISTRY.write();
         // SAFETY: ops and priv change under the registry lock.
@@ -355,7 +362,10 @@ pub(crate) fn withdraw(cache: &Cache) {
     }
     cache.set_state(State::Withdrawn);
     // Unpin the access add() pinned, so the count can reach zero.
-    end_access(cache);
+    end_access(
+        cache,
+        bindings::fscache_access_trace_fscache_access_cache_unpin,
+    );
     // SAFETY: the cache outlives this call (the caller holds it), and
     // end_access() wakes the variable when it reaches zero.
     unsafe { sys::wait_var_zero(cache.n_accesses()) };
@@ -363,23 +373,25 @@ pub(crate) fn withdraw(cache: &Cache) {
 
 /// `fscache_begin_cache_access()`: pins the cache for an operation if it
 /// is active; pair with [`end_access`].
-pub(crate) fn begin_access(cache: &Cache) -> bool {
+pub(crate) fn begin_access(cache: &Cache, why: trace::AccessWhy) -> bool {
     if cache.state() != State::Active {
         return false;
     }
     // SAFETY: the field of a live cache.
-    unsafe { sys::atomic(cache.n_accesses()) }.fetch_add(1, Ordering::SeqCst);
+    let n = unsafe { sys::atomic(cache.n_accesses()) }.fetch_add(1, Ordering::SeqCst) + 1;
+    trace::access_cache(cache.debug_id(), cache.counts().0, n, why);
     if cache.state() != State::Active {
-        end_access(cache);
+        end_access(cache, bindings::fscache_access_trace_fscache_access_unlive);
         return false;
     }
     true
 }
 
 /// `fscache_end_cache_access()`: the last access out wakes withdrawal.
-pub(crate) fn end_access(cache: &Cache) {
+pub(crate) fn end_access(cache: &Cache, why: trace::AccessWhy) {
     // SAFETY: the field of a live cache.
     let left = unsafe { sys::atomic(cache.n_accesses()) }.fetch_sub(1, Ordering::SeqCst) - 1;
+    trace::access_cache(cache.debug_id(), cache.counts().0, left, why);
     if left == 0 {
         // SAFETY: the field of a live cache.
         unsafe { sys::wake_up_var(cache.n_accesses()) };

@@ -642,7 +642,7 @@ fn begin_lookup(cookie: &Cookie, l: &Locked<'_>, will_modify: bool) -> bool {
         cookie.flags().set(cs::LOCAL_WRITE);
         cookie.flags().set(cs::DO_PREP_TO_WRITE);
     }
-    if !volume::begin_access(cookie.volume()) {
+    if !volume::begin_access(cookie.volume(), cookie.debug_id(), ACC_LOOKUP) {
         return false;
     }
     begin_access_raw(cookie, ACC_LOOKUP);
@@ -983,7 +983,7 @@ fn perform_lookup(cookie: &Cookie) {
     if need_withdraw {
         withdraw(cookie);
     }
-    volume::end_access(volume);
+    volume::end_access(volume, cookie.debug_id(), why);
 }
 
 /// The invalidation step.

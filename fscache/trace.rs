@@ -15,6 +15,19 @@ extern "C" {
         why: bindings::fscache_active_trace,
     );
     fn fsrs_trace_access(id: c_uint, r: i32, n_accesses: i32, why: bindings::fscache_access_trace);
+    fn fsrs_trace_access_cache(
+        id: c_uint,
+        r: i32,
+        n_accesses: i32,
+        why: bindings::fscache_access_trace,
+    );
+    fn fsrs_trace_access_volume(
+        volume: c_uint,
+        cookie: c_uint,
+        r: i32,
+        n_accesses: i32,
+        why: bindings::fscache_access_trace,
+    );
     fn fsrs_trace_acquire(cookie: *mut bindings::fscache_cookie);
     fn fsrs_trace_relinquish(cookie: *mut bindings::fscache_cookie, retire: bool);
     fn fsrs_trace_invalidate(cookie: *mut bindings::fscache_cookie, new_size: i64);
@@ -41,6 +54,18 @@ pub(crate) fn active(id: u32, r: i32, n_active: i32, n_accesses: i32, why: Activ
 pub(crate) fn access(id: u32, r: i32, n_accesses: i32, why: AccessWhy) {
     // SAFETY: plain values.
     unsafe { fsrs_trace_access(id, r, n_accesses, why) }
+}
+
+/// `trace_fscache_access_cache()`.
+pub(crate) fn access_cache(id: u32, r: i32, n_accesses: i32, why: AccessWhy) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_access_cache(id, r, n_accesses, why) }
+}
+
+/// `trace_fscache_access_volume()` (`cookie` 0: not for a cookie).
+pub(crate) fn access_volume(volume: u32, cookie: u32, r: i32, n_accesses: i32, why: AccessWhy) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_access_volume(volume, cookie, r, n_accesses, why) }
 }
 
 /// Events that record a cookie's fields (the event reads them).

@@ -13,6 +13,7 @@ use crate::cache::{self, Cache, State};
 use crate::key_hash;
 use crate::stats;
 use crate::sys::{self, AddRemoveLocked, Flags};
+use crate::trace;
 use core::{
     ptr::{addr_of_mut, NonNull},
     sync::atomic::{AtomicU32, Ordering},
@@ -30,6 +31,14 @@ const INVALIDATE: u32 = bindings::FSCACHE_VOLUME_INVALIDATE;
 const COLLIDED_WITH: u32 = bindings::FSCACHE_VOLUME_COLLIDED_WITH;
 const ACQUIRE_PENDING: u32 = bindings::FSCACHE_VOLUME_ACQUIRE_PENDING;
 const CREATING: u32 = bindings::FSCACHE_VOLUME_CREATING;
+
+// Trace reasons, shortened.
+use bindings::{
+    fscache_access_trace_fscache_access_acquire_volume as ACC_ACQUIRE,
+    fscache_access_trace_fscache_access_acquire_volume_end as ACC_ACQUIRE_END,
+    fscache_access_trace_fscache_access_relinquish_volume as ACC_RELINQUISH,
+    fscache_access_trace_fscache_access_relinquish_volume_end as ACC_RELINQUISH_END,
+};
 
 /// Longest volume key (`NAME_MAX`).
 const MAX_KEY: usize = 255;
@@ -204,7 +213,7 @@ fn free(volume: &Volume) {
     if !volume.cache_priv().is_null() {
         // Held across free_volume() like any access, though the count
         // being zero means nobody else can start one.
-        begin_access_raw(volume);
+        begin_access_raw(volume, 0, ACC_RELINQUISH);
         if !volume.cache_priv().is_null() {
             // SAFETY: cache_priv is set only by an active cache's
             // acquire_volume, so ops is the backend's static table.
@@ -214,7 +223,7 @@ fn free(volume: &Volume) {
                 }
             }
         }
-        end_access(volume);
+        end_access(volume, 0, ACC_RELINQUISH_END);
     }
     {
         let mut reg = REGISTRY.write();
@@ -337,20 +346,21 @@ fn hash(volume: &Volume) -> Result {
 /// with `wait`, sleeps until that is done.
 pub(crate) fn create(volume: &Volume, wait: bool) {
     if !volume.flags().test_and_set(CREATING) {
-        let queued = volume.cache_priv().is_null() && cache::begin_access(volume.cache()) && {
-            // The work item owns a count while queued.
-            let r = ARef::from(volume);
-            // SAFETY: the work was initialised at allocation and the
-            // volume stays alive (the count) until the work has run.
-            if unsafe { sys::schedule_work(addr_of_mut!((*volume.raw()).work)) } {
-                core::mem::forget(r);
-            } else {
-                // Cannot happen while we own CREATING; undo our access
-                // (and our count, as `r` goes).
-                cache::end_access(volume.cache());
-            }
-            true
-        };
+        let queued =
+            volume.cache_priv().is_null() && cache::begin_access(volume.cache(), ACC_ACQUIRE) && {
+                // The work item owns a count while queued.
+                let r = ARef::from(volume);
+                // SAFETY: the work was initialised at allocation and the
+                // volume stays alive (the count) until the work has run.
+                if unsafe { sys::schedule_work(addr_of_mut!((*volume.raw()).work)) } {
+                    core::mem::forget(r);
+                } else {
+                    // Cannot happen while we own CREATING; undo our access
+                    // (and our count, as `r` goes).
+                    cache::end_access(volume.cache(), ACC_ACQUIRE_END);
+                }
+                true
+            };
         if !queued {
             volume.flags().clear_and_wake(CREATING);
             return;
@@ -380,7 +390,7 @@ unsafe extern "C" fn create_work(work: *mut bindings::work_struct) {
             f(volume.raw());
         }
     }
-    cache::end_access(cache);
+    cache::end_access(cache, ACC_ACQUIRE_END);
     volume.flags().clear_and_wake(CREATING);
 }
 
@@ -432,29 +442,36 @@ pub(crate) fn relinquish(volume: ARef<Volume>, coherency: Option<&[u8]>, invalid
     }
 }
 
-fn begin_access_raw(volume: &Volume) {
+fn begin_access_raw(volume: &Volume, cookie: u32, why: trace::AccessWhy) {
     // SAFETY: the field of a live volume.
-    unsafe { sys::atomic(volume.n_accesses()) }.fetch_add(1, Ordering::SeqCst);
+    let n = unsafe { sys::atomic(volume.n_accesses()) }.fetch_add(1, Ordering::SeqCst) + 1;
+    trace::access_volume(volume.debug_id(), cookie, volume.counts().0, n, why);
 }
 
-/// `fscache_begin_volume_access()`: pins the volume for an operation while
-/// its cache is active.
-pub(crate) fn begin_access(volume: &Volume) -> bool {
+/// `fscache_begin_volume_access()`: pins the volume for an operation (for
+/// cookie `cookie`, 0 if none) while its cache is active.
+pub(crate) fn begin_access(volume: &Volume, cookie: u32, why: trace::AccessWhy) -> bool {
     if volume.cache().state() != State::Active {
         return false;
     }
-    begin_access_raw(volume);
+    begin_access_raw(volume, cookie, why);
     if volume.cache().state() != State::Active {
-        end_access(volume);
+        end_access(
+            volume,
+            cookie,
+            bindings::fscache_access_trace_fscache_access_unlive,
+        );
         return false;
     }
     true
 }
 
 /// `fscache_end_volume_access()`.
-pub(crate) fn end_access(volume: &Volume) {
+pub(crate) fn end_access(volume: &Volume, cookie: u32, why: trace::AccessWhy) {
     // SAFETY: the field of a live volume.
-    if unsafe { sys::atomic(volume.n_accesses()) }.fetch_sub(1, Ordering::SeqCst) == 1 {
+    let n = unsafe { sys::atomic(volume.n_accesses()) }.fetch_sub(1, Ordering::SeqCst) - 1;
+    trace::access_volume(volume.debug_id(), cookie, volume.counts().0, n, why);
+    if n == 0 {
         // SAFETY: as above.
         unsafe { sys::wake_up_var(volume.n_accesses()) };
     }
@@ -463,7 +480,11 @@ pub(crate) fn end_access(volume: &Volume) {
 /// `fscache_withdraw_volume()`: the backend drops the access it pinned and
 /// waits for the others to end.
 pub(crate) fn withdraw(volume: &Volume) {
-    end_access(volume);
+    end_access(
+        volume,
+        0,
+        bindings::fscache_access_trace_fscache_access_cache_unpin,
+    );
     // SAFETY: the caller holds the volume; end_access() wakes at zero.
     unsafe { sys::wait_var_zero(volume.n_accesses()) };
 }

@@ -16,7 +16,8 @@ traced() {
 	echo 0 >$T/events/fscache/enable
 	grep -c fscache $T/trace | sed 's/^/trace lines: /'
 	for ev in fscache_acquire fscache_cookie fscache_active fscache_access \
-		fscache_relinquish fscache_invalidate fscache_resize; do
+		fscache_relinquish fscache_invalidate fscache_resize \
+		fscache_access_cache fscache_access_volume; do
 		check "tracepoint $ev fired" grep -q " $ev: " $T/trace
 	done
 	grep -m3 " fscache_acquire: " $T/trace
