@@ -20,7 +20,7 @@ use kernel::{
     bindings,
     prelude::*,
     str::CStr,
-    types::{ARef, AlwaysRefCounted, Opaque},
+    types::{ARef, Opaque},
 };
 
 /// The states of `enum fscache_cache_state`.
@@ -67,19 +67,7 @@ unsafe impl Send for Cache {}
 // SAFETY: as above.
 unsafe impl Sync for Cache {}
 
-// SAFETY: `ref` counts the references; the object is freed only when it
-// drops to zero (put()), after being unlinked from the registry.
-unsafe impl AlwaysRefCounted for Cache {
-    fn inc_ref(&self) {
-        // SAFETY: `&self` proves a count is held.
-        unsafe { sys::refcount_inc(addr_of_mut!((*self.raw()).ref_)) };
-    }
-
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: the caller gives up a count it owns.
-        unsafe { put(obj) };
-    }
-}
+sys::c_object!(Cache, bindings::fscache_cache, free);
 
 /// Every cache record, in creation order. Holds no references.
 struct Registry(KVec<NonNull<Cache>>);
@@ -94,19 +82,6 @@ static REGISTRY: AddRemoveLocked<Registry> = AddRemoveLocked::new(Registry(KVec:
 static DEBUG_IDS: AtomicU32 = AtomicU32::new(0);
 
 impl Cache {
-    /// The C object.
-    pub(crate) fn raw(&self) -> *mut bindings::fscache_cache {
-        self.0.get()
-    }
-
-    /// # Safety
-    ///
-    /// `p` must point at a live cache created by this module.
-    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::fscache_cache) -> &'a Cache {
-        // SAFETY: `Cache` is a transparent wrapper; liveness per the caller.
-        unsafe { &*p.cast::<Cache>() }
-    }
-
     fn state_cell(&self) -> &AtomicU32 {
         // SAFETY: `state` is a 32-bit enum field of a live object, only
         // accessed atomically (C uses smp_load_acquire/cmpxchg on it too).
@@ -163,7 +138,7 @@ impl Cache {
         // SAFETY: field addresses of a live object.
         unsafe {
             (
-                rd(addr_of_mut!((*p).ref_.refs)),
+                self.refs(),
                 rd(addr_of_mut!((*p).n_volumes)),
                 rd(addr_of_mut!((*p).object_count)),
                 rd(addr_of_mut!((*p).n_accesses)),
@@ -175,26 +150,11 @@ impl Cache {
         // SAFETY: set before the cache is published, never changed.
         unsafe { (*self.raw()).debug_id }
     }
-
-    /// Takes a reference unless the cache is already dying.
-    fn get_maybe(&self) -> Option<ARef<Cache>> {
-        // SAFETY: `ref` is this cache's count (see put()).
-        unsafe { sys::try_get(self, addr_of_mut!((*self.raw()).ref_)) }
-    }
 }
 
-/// Drops one count; the last one unlinks and frees the cache.
-///
-/// # Safety
-///
-/// The caller must own the count it drops.
-unsafe fn put(obj: NonNull<Cache>) {
-    // SAFETY: owned count per the contract.
-    let cache = unsafe { obj.as_ref() };
-    // SAFETY: the field of a live object.
-    if !unsafe { sys::refcount_dec_and_test(addr_of_mut!((*cache.raw()).ref_)) } {
-        return;
-    }
+/// After the last put: unlinks and frees the cache.
+fn free(cache: &Cache) {
+    let obj = NonNull::from(cache);
     {
         let mut reg = REGISTRY.write();
         sys::registry_remove(&mut reg.0, obj);
@@ -242,14 +202,14 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
         let cache = unsafe { c.as_ref() };
         match (cache.name(), name) {
             (Some(a), Some(b)) if a.as_bytes() == b.as_bytes() => {
-                if let Some(r) = cache.get_maybe() {
+                if let Some(r) = cache.try_get() {
                     return Ok(r);
                 }
             }
             (None, _) => {
                 unnamed = Some(cache);
                 if name.is_none() {
-                    if let Some(r) = cache.get_maybe() {
+                    if let Some(r) = cache.try_get() {
                         return Ok(r);
                     }
                 }
@@ -258,7 +218,7 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
         }
     }
     if let (Some(cache), true, Some(n)) = (unnamed, is_cache, name) {
-        if let Some(r) = cache.get_maybe() {
+        if let Some(r) = cache.try_get() {
             // Still nameless: we hold the lock that naming needs.
             // SAFETY: the cache is live (we hold a count) and nameless.
             unsafe { (*cache.raw()).name = CName::new(n)?.into_raw() };
@@ -268,7 +228,7 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
     if name.is_none() {
         for &c in caches.iter() {
             // SAFETY: as above.
-            if let Some(r) = unsafe { c.as_ref() }.get_maybe() {
+            if let Some(r) = unsafe { c.as_ref() }.try_get() {
                 return Ok(r);
             }
         }
@@ -323,7 +283,7 @@ pub(crate) fn add(
     let n = unsafe { sys::atomic(cache.n_accesses()) }.fetch_add(1, Ordering::SeqCst) + 1;
     trace::access_cache(
         cache.debug_id(),
-        cache.counts().0,
+        cache.refs(),
         n,
         bindings::fscache_access_trace_fscache_access_cache_pin,
     );
@@ -379,7 +339,7 @@ pub(crate) fn begin_access(cache: &Cache, why: trace::AccessWhy) -> bool {
     }
     // SAFETY: the field of a live cache.
     let n = unsafe { sys::atomic(cache.n_accesses()) }.fetch_add(1, Ordering::SeqCst) + 1;
-    trace::access_cache(cache.debug_id(), cache.counts().0, n, why);
+    trace::access_cache(cache.debug_id(), cache.refs(), n, why);
     if cache.state() != State::Active {
         end_access(cache, bindings::fscache_access_trace_fscache_access_unlive);
         return false;
@@ -391,7 +351,7 @@ pub(crate) fn begin_access(cache: &Cache, why: trace::AccessWhy) -> bool {
 pub(crate) fn end_access(cache: &Cache, why: trace::AccessWhy) {
     // SAFETY: the field of a live cache.
     let left = unsafe { sys::atomic(cache.n_accesses()) }.fetch_sub(1, Ordering::SeqCst) - 1;
-    trace::access_cache(cache.debug_id(), cache.counts().0, left, why);
+    trace::access_cache(cache.debug_id(), cache.refs(), left, why);
     if left == 0 {
         // SAFETY: the field of a live cache.
         unsafe { sys::wake_up_var(cache.n_accesses()) };

@@ -36,7 +36,7 @@ use kernel::{
     bindings,
     ffi::{c_long, c_ulong},
     prelude::*,
-    types::{ARef, AlwaysRefCounted, Opaque},
+    types::{ARef, Opaque},
 };
 
 // cookie_state.rs is pure Rust; hold its numbers to the C header's.
@@ -133,20 +133,7 @@ unsafe impl Send for Cookie {}
 // SAFETY: as above.
 unsafe impl Sync for Cookie {}
 
-// SAFETY: `ref` counts the references; put() frees at zero, after taking
-// the cookie off the hash and /proc list (nothing else can reach it then:
-// the LRU and queued work own counts).
-unsafe impl AlwaysRefCounted for Cookie {
-    fn inc_ref(&self) {
-        // SAFETY: `&self` proves a count is held.
-        unsafe { sys::refcount_inc(addr_of_mut!((*self.raw()).ref_)) };
-    }
-
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: the caller gives up a count it owns.
-        unsafe { put(obj) };
-    }
-}
+sys::c_object!(Cookie, bindings::fscache_cookie, free);
 
 static DEBUG_IDS: AtomicU32 = AtomicU32::new(1);
 
@@ -161,19 +148,6 @@ impl Drop for Locked<'_> {
 }
 
 impl Cookie {
-    pub(crate) fn raw(&self) -> *mut bindings::fscache_cookie {
-        self.0.get()
-    }
-
-    /// # Safety
-    ///
-    /// `p` must point at a cookie of this module that stays allocated for
-    /// `'a`.
-    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::fscache_cookie) -> &'a Cookie {
-        // SAFETY: transparent wrapper; validity per the caller.
-        unsafe { &*p.cast::<Cookie>() }
-    }
-
     fn lock(&self) -> Locked<'_> {
         // SAFETY: initialised at allocation.
         unsafe { bindings::spin_lock(addr_of_mut!((*self.raw()).lock)) };
@@ -183,12 +157,6 @@ impl Cookie {
     pub(crate) fn flags(&self) -> Flags {
         // SAFETY: the flags word of a live cookie, changed only by bit ops.
         unsafe { Flags::new(addr_of_mut!((*self.raw()).flags)) }
-    }
-
-    fn flags_word(&self) -> usize {
-        // SAFETY: as in flags(); an atomic read.
-        unsafe { core::sync::atomic::AtomicUsize::from_ptr(addr_of_mut!((*self.raw()).flags)) }
-            .load(Ordering::Acquire)
     }
 
     pub(crate) fn volume(&self) -> &Volume {
@@ -209,11 +177,6 @@ impl Cookie {
     pub(crate) fn n_active(&self) -> &AtomicI32 {
         // SAFETY: as above.
         unsafe { sys::atomic(addr_of_mut!((*self.raw()).n_active)) }
-    }
-
-    pub(crate) fn refs(&self) -> i32 {
-        // SAFETY: as above (refcount_t wraps an atomic_t).
-        unsafe { sys::atomic(addr_of_mut!((*self.raw()).ref_.refs)) }.load(Ordering::Relaxed)
     }
 
     fn state_cell(&self) -> &AtomicU8 {
@@ -316,7 +279,7 @@ impl Cookie {
             self.n_active().load(Ordering::Relaxed),
             self.n_accesses().load(Ordering::Relaxed),
             letter,
-            self.flags_word(),
+            self.flags().word(),
         )
     }
 
@@ -402,20 +365,7 @@ impl core::fmt::Display for Hex<'_> {
     }
 }
 
-/// Drops a count; the last one frees the cookie.
-///
-/// # Safety
-///
-/// The caller must own the count.
-unsafe fn put(obj: NonNull<Cookie>) {
-    // SAFETY: owned count per the contract.
-    let cookie = unsafe { obj.as_ref() };
-    // SAFETY: the field of a live object.
-    if unsafe { sys::refcount_dec_and_test(addr_of_mut!((*cookie.raw()).ref_)) } {
-        free(cookie);
-    }
-}
-
+/// After the last put: unhashes, unlists and frees the cookie.
 fn free(cookie: &Cookie) {
     // At count zero no work is queued and the LRU does not have it (both
     // own counts). The hash and the /proc list reach it without one: take
@@ -524,8 +474,7 @@ fn hash(candidate: &Cookie) -> bool {
             }
             // A count of zero means it is being freed: it will unhash
             // itself, and it has no cache object left to collide with.
-            // SAFETY: `ref` is the cookie's count.
-            Some(c) => unsafe { sys::try_get(c, addr_of_mut!((*c.raw()).ref_)) },
+            Some(c) => c.try_get(),
             None => None,
         };
         if let Some(w) = &wait_for {
@@ -1021,7 +970,7 @@ fn run_machine(cookie: &Cookie) {
         let state = cookie.state();
         let action = cs::next(
             state,
-            cookie.flags_word(),
+            cookie.flags().word(),
             cookie.n_accesses().load(Ordering::SeqCst),
         );
         match action {

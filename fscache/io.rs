@@ -40,9 +40,12 @@ extern "C" {
 /// once (20 s, as in C); it goes on waiting after.
 const STATE_WAIT_NOTICE: c_long = 20 * crate::sys::HZ as c_long;
 
-/// `-ENOBUFS`: no cache for this (the kernel crate has no constant).
+/// `-ENOBUFS`, no cache for this (the kernel crate has no constant), as
+/// the C completions and ops take it.
+const NOBUFS: c_int = -(bindings::ENOBUFS as c_int);
+
 fn enobufs() -> Error {
-    Error::from_errno(-(bindings::ENOBUFS as c_int))
+    Error::from_errno(NOBUFS)
 }
 
 fn backend(cookie: &Cookie) -> &bindings::fscache_cache_ops {
@@ -281,10 +284,10 @@ pub(crate) unsafe fn write_to_cache(
         }
     };
     if len == 0 {
-        return abandon(-(bindings::ENOBUFS as c_int));
+        return abandon(NOBUFS);
     }
     let Ok(p) = crate::sys::kzalloc(core::mem::size_of::<WriteRequest>()) else {
-        return abandon(-(bindings::ENOBUFS as c_int));
+        return abandon(NOBUFS);
     };
     let w = p.as_ptr().cast::<WriteRequest>();
     // SAFETY: a new zeroed allocation of the right size, ours alone.
@@ -303,7 +306,7 @@ pub(crate) unsafe fn write_to_cache(
     if unsafe { begin_operation(cres, cookie, WANT_WRITE, ACC_IO_WRITE) }.is_err() {
         // SAFETY: never handed out.
         unsafe { crate::sys::kfree(w) };
-        return abandon(-(bindings::ENOBUFS as c_int));
+        return abandon(NOBUFS);
     }
     let (mut s, mut l) = (start, len);
     // SAFETY: an attached operation: `ops` is the backend's netfs table.
@@ -311,7 +314,7 @@ pub(crate) unsafe fn write_to_cache(
     let ret = match ops.prepare_write {
         // SAFETY: the backend's op on its attached resources.
         Some(f) => unsafe { f(cres, &mut s, &mut l, len, i_size, false) },
-        None => -(bindings::ENOBUFS as c_int),
+        None => NOBUFS,
     };
     if ret < 0 {
         // SAFETY: `w` is ours; write_done() frees it.
@@ -336,7 +339,7 @@ pub(crate) unsafe fn write_to_cache(
             Some(f) => {
                 f(cres, s, iter.as_mut_ptr(), Some(write_done), w.cast());
             }
-            None => write_done(w.cast(), -(bindings::ENOBUFS as isize), false),
+            None => write_done(w.cast(), NOBUFS as isize, false),
         }
     }
 }

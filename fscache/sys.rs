@@ -53,6 +53,11 @@ impl Flags {
         unsafe { core::sync::atomic::AtomicUsize::from_ptr(self.0) }
     }
 
+    /// The whole word (for /proc and the state machine).
+    pub(crate) fn word(&self) -> usize {
+        self.cell().load(Ordering::Acquire)
+    }
+
     pub(crate) fn test(&self, bit: u32) -> bool {
         self.cell().load(Ordering::Acquire) & (1 << bit) != 0
     }
@@ -342,3 +347,70 @@ impl Drop for CName {
         unsafe { bindings::kfree(self.0.as_ptr().cast()) };
     }
 }
+
+/// The C-object plumbing shared by [`crate::cache::Cache`],
+/// [`crate::volume::Volume`] and [`crate::cookie::Cookie`]: each is a
+/// transparent wrapper `$t(Opaque<$c>)` over a C object whose `ref` field
+/// is its only reference count. Gives `raw()`, `from_raw()`, `refs()` and
+/// `try_get()`, and `AlwaysRefCounted` whose last put hands the object to
+/// `$free`, which must take it out of every registry before freeing it.
+macro_rules! c_object {
+    ($t:ident, $c:ty, $free:path) => {
+        impl $t {
+            /// The C object.
+            pub(crate) fn raw(&self) -> *mut $c {
+                self.0.get()
+            }
+
+            /// # Safety
+            ///
+            /// `p` must point at an object of this module that stays
+            /// allocated for `'a`.
+            pub(crate) unsafe fn from_raw<'a>(p: *mut $c) -> &'a $t {
+                // SAFETY: transparent wrapper; validity per the caller.
+                unsafe { &*p.cast::<$t>() }
+            }
+
+            fn ref_field(&self) -> *mut kernel::bindings::refcount_t {
+                // SAFETY: only the field's address is computed.
+                unsafe { core::ptr::addr_of_mut!((*self.raw()).ref_) }
+            }
+
+            /// The reference count (for /proc and tracing).
+            pub(crate) fn refs(&self) -> i32 {
+                // SAFETY: a refcount_t wraps an atomic_t, only accessed
+                // atomically.
+                unsafe { $crate::sys::atomic(core::ptr::addr_of_mut!((*self.ref_field()).refs)) }
+                    .load(core::sync::atomic::Ordering::Relaxed)
+            }
+
+            /// A new reference, unless the object is already dying (its
+            /// count reached zero and `$free` is under way).
+            pub(crate) fn try_get(&self) -> Option<kernel::types::ARef<$t>> {
+                // SAFETY: `ref` is the count that governs this object.
+                unsafe { $crate::sys::try_get(self, self.ref_field()) }
+            }
+        }
+
+        // SAFETY: `ref` counts the references; the last put hands the
+        // object to `$free`, which unlinks it from every registry (under
+        // the registry's lock) before freeing it.
+        unsafe impl kernel::types::AlwaysRefCounted for $t {
+            fn inc_ref(&self) {
+                // SAFETY: `&self` proves a count is held.
+                unsafe { $crate::sys::refcount_inc(self.ref_field()) };
+            }
+
+            unsafe fn dec_ref(obj: core::ptr::NonNull<Self>) {
+                // SAFETY: the caller gives up a count it owns, so the
+                // object is live until that count is dropped here.
+                let o = unsafe { obj.as_ref() };
+                // SAFETY: as above.
+                if unsafe { $crate::sys::refcount_dec_and_test(o.ref_field()) } {
+                    $free(o);
+                }
+            }
+        }
+    };
+}
+pub(crate) use c_object;

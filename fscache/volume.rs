@@ -22,7 +22,7 @@ use kernel::{
     bindings,
     prelude::*,
     str::CStr,
-    types::{ARef, AlwaysRefCounted, Opaque},
+    types::{ARef, Opaque},
 };
 
 // Bits of `volume->flags`.
@@ -56,19 +56,7 @@ unsafe impl Send for Volume {}
 // SAFETY: as above.
 unsafe impl Sync for Volume {}
 
-// SAFETY: `ref` counts the references; put() frees at zero after taking
-// the volume out of every registry.
-unsafe impl AlwaysRefCounted for Volume {
-    fn inc_ref(&self) {
-        // SAFETY: `&self` proves a count is held.
-        unsafe { sys::refcount_inc(addr_of_mut!((*self.raw()).ref_)) };
-    }
-
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: the caller gives up a count it owns.
-        unsafe { put(obj) };
-    }
-}
+sys::c_object!(Volume, bindings::fscache_volume, free);
 
 struct Registry {
     /// Every volume, oldest first (/proc/fs/fscache/volumes).
@@ -88,18 +76,6 @@ static REGISTRY: AddRemoveLocked<Registry> = AddRemoveLocked::new(Registry {
 static DEBUG_IDS: AtomicU32 = AtomicU32::new(0);
 
 impl Volume {
-    pub(crate) fn raw(&self) -> *mut bindings::fscache_volume {
-        self.0.get()
-    }
-
-    /// # Safety
-    ///
-    /// `p` must point at a live volume created by this module.
-    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::fscache_volume) -> &'a Volume {
-        // SAFETY: transparent wrapper; liveness per the caller.
-        unsafe { &*p.cast::<Volume>() }
-    }
-
     fn flags(&self) -> Flags {
         // SAFETY: the flags word of a live volume, changed only by bit ops.
         unsafe { Flags::new(addr_of_mut!((*self.raw()).flags)) }
@@ -165,14 +141,13 @@ impl Volume {
             // SAFETY: a counter field of the live volume.
             unsafe { sys::atomic(f) }.load(Ordering::Relaxed)
         };
-        // SAFETY: field addresses of a live object; flags read atomically.
+        // SAFETY: field addresses of a live object.
         unsafe {
             (
-                rd(addr_of_mut!((*p).ref_.refs)),
+                self.refs(),
                 rd(addr_of_mut!((*p).n_cookies)),
                 rd(addr_of_mut!((*p).n_accesses)),
-                core::sync::atomic::AtomicUsize::from_ptr(addr_of_mut!((*p).flags))
-                    .load(Ordering::Relaxed),
+                self.flags().word(),
             )
         }
     }
@@ -182,32 +157,14 @@ impl Volume {
         let k = self.key();
         &k[1..1 + k[0] as usize]
     }
-
-    /// `fscache_try_get_volume()`.
-    pub(crate) fn try_get(&self) -> Option<ARef<Volume>> {
-        // SAFETY: `ref` is this volume's count (see put()).
-        unsafe { sys::try_get(self, addr_of_mut!((*self.raw()).ref_)) }
-    }
 }
 
 fn round_up_words(n: usize) -> usize {
     n.div_ceil(4) * 4
 }
 
-/// Drops a count; the last one frees the volume.
-///
-/// # Safety
-///
-/// The caller must own the count.
-unsafe fn put(obj: NonNull<Volume>) {
-    // SAFETY: owned count per the contract.
-    let volume = unsafe { obj.as_ref() };
-    // SAFETY: the field of a live object.
-    if unsafe { sys::refcount_dec_and_test(addr_of_mut!((*volume.raw()).ref_)) } {
-        free(volume);
-    }
-}
-
+/// After the last put: has the backend free its side, unlinks and frees
+/// the volume.
 fn free(volume: &Volume) {
     let cache = volume.cache();
     if !volume.cache_priv().is_null() {
@@ -297,8 +254,9 @@ fn alloc(key: &[u8], cache: ARef<Cache>, coherency: &[u8]) -> Result<NonNull<Vol
     stats::N_VOLUMES.inc();
     if let Err(e) = reg.all.push(volume, GFP_KERNEL) {
         drop(reg);
-        // SAFETY: never published; free() copes with an unregistered one.
-        unsafe { put(volume) };
+        // SAFETY: never published, so ours is the only count; free()
+        // copes with an unregistered volume.
+        drop(unsafe { ARef::from_raw(volume) });
         return Err(e.into());
     }
     Ok(volume)
@@ -445,7 +403,7 @@ pub(crate) fn relinquish(volume: ARef<Volume>, coherency: Option<&[u8]>, invalid
 fn begin_access_raw(volume: &Volume, cookie: u32, why: trace::AccessWhy) {
     // SAFETY: the field of a live volume.
     let n = unsafe { sys::atomic(volume.n_accesses()) }.fetch_add(1, Ordering::SeqCst) + 1;
-    trace::access_volume(volume.debug_id(), cookie, volume.counts().0, n, why);
+    trace::access_volume(volume.debug_id(), cookie, volume.refs(), n, why);
 }
 
 /// `fscache_begin_volume_access()`: pins the volume for an operation (for
@@ -470,7 +428,7 @@ pub(crate) fn begin_access(volume: &Volume, cookie: u32, why: trace::AccessWhy) 
 pub(crate) fn end_access(volume: &Volume, cookie: u32, why: trace::AccessWhy) {
     // SAFETY: the field of a live volume.
     let n = unsafe { sys::atomic(volume.n_accesses()) }.fetch_sub(1, Ordering::SeqCst) - 1;
-    trace::access_volume(volume.debug_id(), cookie, volume.counts().0, n, why);
+    trace::access_volume(volume.debug_id(), cookie, volume.refs(), n, why);
     if n == 0 {
         // SAFETY: as above.
         unsafe { sys::wake_up_var(volume.n_accesses()) };
