@@ -5,10 +5,22 @@
 
 use kernel::{c_str, prelude::*};
 
+mod cache;
+mod coherency;
 mod daemon;
 mod daemon_cmd;
+mod error_inject;
+mod fsc;
+mod interface;
+mod io;
+mod key;
 mod miscdev;
+mod namei;
+mod object;
+mod space;
 mod sys;
+mod vfs;
+mod volume;
 
 module! {
     type: CacheFiles,
@@ -20,16 +32,23 @@ module! {
 
 struct CacheFiles {
     _dev: miscdev::Registration<daemon::Daemon>,
+    _einj: error_inject::Registration,
 }
 
 impl kernel::Module for CacheFiles {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let einj = error_inject::Registration::register().inspect_err(|e| {
+            pr_err!("failed to register: {}\n", e.to_errno());
+        })?;
         let dev =
             miscdev::Registration::register(c_str!("cachefiles"), module).inspect_err(|e| {
                 pr_err!("failed to register the misc device: {:?}\n", e);
             })?;
         pr_info!("Loaded (fscache-rs)\n");
-        Ok(CacheFiles { _dev: dev })
+        Ok(CacheFiles {
+            _dev: dev,
+            _einj: einj,
+        })
     }
 }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The `/dev/cachefiles` daemon interface: one open file is one cache under
-//! construction, configured by command writes and later bound.
-//!
-//! Binding (and so everything after it: the status line, culling, `inuse`)
-//! is not implemented yet: `bind` validates its configuration exactly as the
-//! C module does and then fails with `EOPNOTSUPP` and a log line.
+//! The `/dev/cachefiles` daemon interface: one open file is one cache,
+//! configured by command writes, bound by `bind`, reporting its state by
+//! read and poll, culled by `cull`, and withdrawn on the last close.
 
+use crate::cache::{flag, Cache};
 use crate::daemon_cmd::{self, BindMode, Limit, LimitError, Limits, Verb};
-use crate::miscdev::DeviceFile;
+use crate::miscdev::{DeviceFile, PollTable};
+use crate::namei;
 use crate::sys;
+use crate::sys::errno::*;
+use crate::vfs::{self, Secure};
 use core::{
     pin::Pin,
     sync::atomic::{AtomicBool, AtomicU32, Ordering},
@@ -17,7 +18,8 @@ use kernel::{
     ffi::c_uint,
     new_mutex,
     prelude::*,
-    sync::Mutex,
+    str::CString,
+    sync::{Arc, Mutex},
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 
@@ -57,12 +59,23 @@ struct Config {
 }
 
 /// One open of `/dev/cachefiles`.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct Daemon {
     _exclusive: Exclusive,
     /// Commands run one at a time, as under the C daemon_mutex.
     #[pin]
     config: Mutex<Config>,
+    cache: Arc<Cache>,
+}
+
+#[pinned_drop]
+impl PinnedDrop for Daemon {
+    fn drop(self: Pin<&mut Self>) {
+        // The daemon went away: the cache dies with it.
+        self.cache.set(flag::DEAD);
+        let _cfg = self.config.lock();
+        self.cache.unbind();
+    }
 }
 
 fn to_error(e: daemon_cmd::Errno) -> Error {
@@ -141,19 +154,28 @@ impl Daemon {
             }
             Verb::Bind => {
                 cfg.limits.check_for_bind().map_err(to_error)?;
-                if cfg.dir.is_none() {
+                let Some(dir) = cfg.dir.as_ref() else {
                     pr_err!("No cache directory specified\n");
                     return Err(EINVAL);
+                };
+                if self.cache.test(flag::READY) {
+                    pr_err!("Cache already bound\n");
+                    return Err(EBUSY);
                 }
                 let mode = daemon_cmd::parse_bind_mode(args, ONDEMAND).map_err(|e| {
                     pr_err!("Invalid argument to the 'bind' command\n");
                     to_error(e)
                 })?;
-                match mode {
-                    BindMode::OnDemand => pr_err!("bind: on-demand mode is not implemented yet\n"),
-                    BindMode::Normal => pr_err!("bind: binding a cache is not implemented yet\n"),
+                if mode == BindMode::OnDemand {
+                    pr_err!("bind: on-demand mode is not implemented yet\n");
+                    return Err(to_error(daemon_cmd::EOPNOTSUPP));
                 }
-                Err(to_error(daemon_cmd::EOPNOTSUPP))
+                let dir = CString::try_from_fmt(kernel::fmt!("{}", namei::Name(dir)))?;
+                let tag = match cfg.tag.as_ref() {
+                    Some(t) => CString::try_from_fmt(kernel::fmt!("{}", namei::Name(t)))?,
+                    None => CString::try_from_fmt(kernel::fmt!("CacheFiles"))?,
+                };
+                self.cache.bind(&dir, &tag, cfg.secid, &cfg.limits)
             }
             Verb::Cull | Verb::Inuse => {
                 let name = if verb == Verb::Cull { "cull" } else { "inuse" };
@@ -161,9 +183,26 @@ impl Daemon {
                     pr_err!("{} command requires dirfd and filename\n", name);
                     to_error(e)
                 })?;
-                // No cache is ever bound yet, so it is always unready.
-                pr_err!("{} applied to unready cache\n", name);
-                Err(EIO)
+                if !self.cache.test(flag::READY) {
+                    pr_err!("{} applied to unready cache\n", name);
+                    return Err(EIO);
+                }
+                if self.cache.test(flag::DEAD) {
+                    pr_err!("{} applied to dead cache\n", name);
+                    return Err(EIO);
+                }
+                let b = self.cache.bound().ok_or(EIO)?;
+                let (_mnt, dir) = vfs::pwd();
+                if !dir.can_lookup() {
+                    pr_err!("{} command requires dirfd to be a directory\n", name);
+                    return Err(ENOTDIR);
+                }
+                let _secure = Secure::begin(&b.cred);
+                if verb == Verb::Cull {
+                    namei::cull(&self.cache, &dir, args)
+                } else {
+                    namei::check_in_use(&self.cache, &dir, args)
+                }
             }
             // Only valid on a cache bound in on-demand mode.
             Verb::Copen | Verb::Restore => Err(to_error(daemon_cmd::EOPNOTSUPP)),
@@ -183,21 +222,35 @@ impl DeviceFile for Daemon {
             tag: None,
             secid: None,
         };
+        let cache = Cache::new()?;
         KBox::pin_init(
             pin_init!(Daemon {
                 _exclusive: exclusive,
                 config <- new_mutex!(config, "cachefiles_daemon"),
+                cache,
             }),
             GFP_KERNEL,
         )
     }
 
-    fn read(&self, _out: &mut UserSliceWriter) -> Result<usize> {
+    fn read(&self, out: &mut UserSliceWriter) -> Result<usize> {
         // An unbound cache has no status to report: end of file, as in C.
-        Ok(0)
+        if !self.cache.test(flag::READY) {
+            return Ok(0);
+        }
+        let line = self.cache.status();
+        let line = line.as_bytes();
+        if line.len() > out.len() {
+            return Err(EMSGSIZE());
+        }
+        out.write_slice(line)?;
+        Ok(line.len())
     }
 
     fn write(&self, input: UserSliceReader) -> Result<usize> {
+        if self.cache.test(flag::DEAD) {
+            return Err(EIO);
+        }
         let len = input.len();
         // Refuse before copying anything, as C does.
         if len > daemon_cmd::MAX_COMMAND_LEN {
@@ -206,13 +259,15 @@ impl DeviceFile for Daemon {
         let mut data = KVec::with_capacity(len, GFP_KERNEL)?;
         input.read_all(&mut data, GFP_KERNEL)?;
         let (verb, args) = daemon_cmd::split(&data, ONDEMAND).map_err(to_error)?;
+        if self.cache.test(flag::DEAD) {
+            return Err(EIO);
+        }
         self.run(verb, args)?;
         Ok(len)
     }
 
-    fn poll(&self) -> c_uint {
-        // Nothing to report until a cache is bound (no state changes, no
-        // culling wanted), the same mask C gives an unbound cache.
-        0
+    fn poll(&self, table: &PollTable) -> c_uint {
+        table.register(self.cache.pollwq());
+        self.cache.poll_mask()
     }
 }

@@ -1,10 +1,90 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* C helpers of cachefiles.ko; the Rust side declares them in sys.rs. */
+/* Prototypes of the C shims in helpers.c; Rust declares them in vfs.rs, * fsc.rs and sys.rs. */
 #ifndef FSRS_CACHEFILES_HELPERS_H
 #define FSRS_CACHEFILES_HELPERS_H
 
 #include <linux/types.h>
 
+struct cred;
+struct dentry;
+struct inode;
+struct vfsmount;
+struct file;
+struct path;
+struct fscache_cookie;
+struct fscache_cache;
+struct fscache_volume;
+struct netfs_cache_resources;
+struct kiocb;
+struct iov_iter;
+struct wait_queue_head;
+struct poll_table_struct;
+
 int fsrs_security_secctx_to_secid(const char *secdata, u32 seclen, u32 *secid);
+struct dentry *cfh_dget(struct dentry *d);
+struct inode *cfh_d_inode(const struct dentry *d);
+bool cfh_d_is_negative(const struct dentry *d);
+bool cfh_d_is_reg(const struct dentry *d);
+bool cfh_d_is_dir(const struct dentry *d);
+bool cfh_d_can_lookup(const struct dentry *d);
+bool cfh_d_unhashed(const struct dentry *d);
+bool cfh_d_mountpoint(const struct dentry *d);
+struct dentry *cfh_d_parent(const struct dentry *d);
+bool cfh_is_deaddir(struct inode *inode);
+unsigned long cfh_i_ino(const struct inode *inode);
+blkcnt_t cfh_i_blocks(const struct inode *inode);
+void cfh_inode_lock(struct inode *inode);
+void cfh_inode_lock_parent(struct inode *inode);
+void cfh_inode_unlock(struct inode *inode);
+bool cfh_inode_test_kernel_file(const struct inode *inode);
+void cfh_inode_set_kernel_file(struct inode *inode);
+void cfh_inode_clear_kernel_file(struct inode *inode);
+bool cfh_dir_ops_ok(const struct inode *inode);
+bool cfh_root_ok(const struct dentry *root);
+bool cfh_sb_rdonly(const struct dentry *d);
+bool cfh_is_idmapped_mnt(const struct vfsmount *mnt);
+struct dentry *cfh_mnt_root(const struct vfsmount *mnt);
+struct file *cfh_get_file(struct file *f);
+struct inode *cfh_file_inode(const struct file *f);
+struct dentry *cfh_file_dentry(const struct file *f);
+const struct path *cfh_file_path(const struct file *f);
+bool cfh_file_has_rw_iter(const struct file *f);
+loff_t cfh_i_size_read(const struct inode *inode);
+int cfh_set_size(struct file *file, loff_t size);
+int cfh_zero_range(struct file *file, loff_t pos, loff_t len);
+int cfh_punch_hole(struct file *file, loff_t pos, loff_t len);
+void cfh_put_cred(const struct cred *cred);
+void cfh_get_pwd(struct path *path);
+void cfh_sync_fs(struct vfsmount *mnt);
+int cfh_security_path_mkdir(const struct path *dir, struct dentry *d, umode_t mode);
+int cfh_security_path_unlink(const struct path *dir, struct dentry *d);
+int cfh_security_path_rename(const struct path *od, struct dentry *o, const struct path *nd, struct dentry *n);
+int cfh_security_check_dir(struct dentry *root);
+int cfh_rename(struct dentry *old_dir, struct dentry *old, struct dentry *new_dir, struct dentry *new);
+void *cfh_cookie_key(struct fscache_cookie *cookie);
+void *cfh_cookie_aux(struct fscache_cookie *cookie);
+struct fscache_cookie *cfh_cres_cookie(struct netfs_cache_resources *cres);
+void cfh_count_object(struct fscache_cache *cache);
+void cfh_uncount_object(struct fscache_cache *cache);
+void cfh_wait_for_objects(struct fscache_cache *cache);
+void cfh_volume_pin_access(struct fscache_volume *volume);
+void cfh_count_read(void);
+void cfh_count_write(void);
+void cfh_count_no_write_space(void);
+void cfh_count_no_create_space(void);
+void cfh_count_culled(void);
+void cfh_count_dio_misfit(void);
+void cfh_kiocb_init(struct kiocb *iocb, struct file *file, loff_t pos, bool write, void (*complete)(struct kiocb *, long));
+ssize_t cfh_iocb_read(struct file *file, struct kiocb *iocb, struct iov_iter *iter);
+ssize_t cfh_iocb_write(struct file *file, struct kiocb *iocb, struct iov_iter *iter);
+void cfh_kiocb_end_write(struct kiocb *iocb);
+size_t cfh_iov_iter_count(const struct iov_iter *iter);
+void cfh_iov_iter_truncate(struct iov_iter *iter, size_t count);
+void cfh_iov_iter_add_count(struct iov_iter *iter, size_t n);
+void cfh_init_waitqueue(struct wait_queue_head *wq);
+void cfh_wake_up_all(struct wait_queue_head *wq);
+void cfh_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_table_struct *pt);
+int cfh_register_error_injection(unsigned int *state);
+void cfh_unregister_error_injection(void);
 
 #endif

@@ -23,8 +23,9 @@ pub(crate) trait DeviceFile: Sized + Send + Sync + 'static {
     fn read(&self, out: &mut UserSliceWriter) -> Result<usize>;
     /// Serves write(2) from `input`; returns the byte count taken.
     fn write(&self, input: UserSliceReader) -> Result<usize>;
-    /// Serves poll(2): the `EPOLL*` mask that holds now.
-    fn poll(&self) -> c_uint;
+    /// Serves poll(2): registers on the wait queues that will signal a
+    /// change through `table`, and returns the `EPOLL*` mask that holds now.
+    fn poll(&self, table: &PollTable) -> c_uint;
 }
 
 struct Inner {
@@ -166,13 +167,30 @@ unsafe extern "C" fn write<T: DeviceFile>(
     }
 }
 
+/// The poll table of a poll(2) call in progress on one of our files.
+pub(crate) struct PollTable {
+    file: *mut bindings::file,
+    table: *mut bindings::poll_table_struct,
+}
+
+impl PollTable {
+    /// Makes the poller wait on `wq` for changes.
+    pub(crate) fn register(&self, wq: &crate::sys::WaitQueue) {
+        // SAFETY: `file` and `table` are the arguments of the f_op->poll
+        // in progress; the queue lives in the file's private data, which
+        // outlives every poller (they are removed before release).
+        unsafe { wq.poll_wait(self.file, self.table) };
+    }
+}
+
 /// # Safety
 ///
 /// Called by the VFS with a valid file.
 unsafe extern "C" fn poll<T: DeviceFile>(
     file: *mut bindings::file,
-    _table: *mut bindings::poll_table_struct,
+    table: *mut bindings::poll_table_struct,
 ) -> bindings::__poll_t {
+    let table = PollTable { file, table };
     // SAFETY: the file is open, per the contract.
-    unsafe { this::<T>(file) }.poll()
+    unsafe { this::<T>(file) }.poll(&table)
 }

@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Safe wrappers for the few kernel services the daemon interface uses
-//! that the `kernel` crate does not wrap.
+//! that the `kernel` crate does not wrap: capabilities, security contexts,
+//! and the wait queue the daemon polls.
 
-use kernel::{bindings, error::to_result, ffi::c_int, prelude::*};
+use kernel::{bindings, error::to_result, ffi::c_int, prelude::*, types::Opaque};
 
+// Only pointers to these C types cross; their layout does not matter here.
+#[allow(improper_ctypes)]
 extern "C" {
     // helpers.c: security_secctx_to_secid() is a static inline without LSMs.
     fn fsrs_security_secctx_to_secid(secdata: *const u8, seclen: u32, secid: *mut u32) -> c_int;
+    fn cfh_init_waitqueue(wq: *mut bindings::wait_queue_head);
+    fn cfh_wake_up_all(wq: *mut bindings::wait_queue_head);
+    fn cfh_poll_wait(
+        file: *mut bindings::file,
+        wq: *mut bindings::wait_queue_head,
+        pt: *mut bindings::poll_table_struct,
+    );
 }
 
 /// Whether the calling task has CAP_SYS_ADMIN (and so may run a cache).
@@ -22,4 +32,69 @@ pub(crate) fn secctx_to_secid(ctx: &[u8]) -> Result<u32> {
     // SAFETY: `ctx` is valid for `len` bytes; `secid` is a valid out pointer.
     to_result(unsafe { fsrs_security_secctx_to_secid(ctx.as_ptr(), len, &mut secid) })?;
     Ok(secid)
+}
+
+/// A wait queue pollers of the device sleep on.
+#[pin_data]
+pub(crate) struct WaitQueue {
+    #[pin]
+    wq: Opaque<bindings::wait_queue_head>,
+}
+
+// SAFETY: a wait queue is designed to be shared between threads.
+unsafe impl Send for WaitQueue {}
+// SAFETY: as above.
+unsafe impl Sync for WaitQueue {}
+
+impl WaitQueue {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(WaitQueue {
+            // SAFETY: init_waitqueue_head() initialises the slot in place;
+            // it is pinned from here on.
+            wq <- unsafe {
+                Opaque::ffi_init(|slot: *mut bindings::wait_queue_head| cfh_init_waitqueue(slot))
+            },
+        })
+    }
+
+    pub(crate) fn wake_all(&self) {
+        // SAFETY: initialised in new().
+        unsafe { cfh_wake_up_all(self.wq.get()) };
+    }
+
+    /// Registers `file`'s poll table on this queue.
+    ///
+    /// # Safety
+    ///
+    /// `file` and `pt` must be the arguments of the f_op->poll call in
+    /// progress, and the queue must outlive the file's pollers (it lives
+    /// as long as the file's private data).
+    pub(crate) unsafe fn poll_wait(
+        &self,
+        file: *mut bindings::file,
+        pt: *mut bindings::poll_table_struct,
+    ) {
+        // SAFETY: per the contract.
+        unsafe { cfh_poll_wait(file, self.wq.get(), pt) };
+    }
+}
+
+/// Errnos the 6.12 `kernel` crate has no constants for, as functions
+/// (`Error` has no const constructor outside the crate).
+#[allow(non_snake_case)]
+pub(crate) mod errno {
+    use kernel::{bindings, error::Error};
+
+    macro_rules! errnos {
+        ($($name:ident),*) => {
+            $(
+                #[inline]
+                pub(crate) fn $name() -> Error {
+                    Error::from_errno(-(bindings::$name as i32))
+                }
+            )*
+        };
+    }
+
+    errnos!(EMSGSIZE, ENAMETOOLONG, ENOBUFS, ENODATA, EOPNOTSUPP, ESTALE);
 }

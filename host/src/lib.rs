@@ -10,3 +10,12 @@ pub mod key_hash;
 
 #[path = "../../fscache/cookie_state.rs"]
 pub mod cookie_state;
+
+#[path = "../../cachefiles/key.rs"]
+pub mod key;
+
+#[path = "../../cachefiles/coherency.rs"]
+pub mod coherency;
+
+#[path = "../../cachefiles/space.rs"]
+pub mod space;

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+//! A cache: one open of `/dev/cachefiles`, configured by the daemon, then
+//! bound to a directory on a backing filesystem and registered with
+//! fscache.
+//!
+//! Ownership: the daemon's open file owns the `Arc<Cache>`. Volumes hold an
+//! `Arc<Cache>`, objects an `Arc<Volume>`; fscache holds raw pointers to
+//! them (`cache_priv`) whose validity its protocol guarantees, as noted at
+//! each callback. Unbinding waits until fscache has let go of every object
+//! (`fscache_wait_for_objects`), so the bound resources (mount, dentries,
+//! credentials) are always released in the daemon's process context.
+
+use crate::daemon_cmd::Limits;
+use crate::error_inject;
+use crate::fsc::{FsCache, VolumeCookie};
+use crate::namei::Dir;
+use crate::object::Object;
+use crate::space::{self, CullChange, Thresholds, Verdict};
+use crate::sys::errno::*;
+use crate::sys::WaitQueue;
+use crate::vfs::{self, Cred, Mount, Secure};
+use crate::volume::Volume;
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    rbtree::{RBTree, RBTreeNode},
+    sync::{Arc, Mutex},
+};
+
+/// Cache state bits.
+pub(crate) mod flag {
+    /// Bound and registered with fscache.
+    pub(crate) const READY: usize = 0;
+    /// Unusable: the daemon went away or the backing fs failed.
+    pub(crate) const DEAD: usize = 1;
+    /// Space is short and the daemon should cull.
+    pub(crate) const CULLING: usize = 2;
+    /// Something the daemon polls for changed.
+    pub(crate) const STATE_CHANGED: usize = 3;
+}
+
+/// poll(2) bits (uapi/linux/eventpoll.h; bindgen skips the __poll_t casts).
+const EPOLLIN: u32 = 0x001;
+const EPOLLOUT: u32 = 0x004;
+
+/// Why the space is asked about (only for the statistics).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpaceFor {
+    Check,
+    Write,
+    Create,
+}
+
+/// What binding gave the cache; fixed until unbind.
+pub(crate) struct Bound {
+    pub(crate) fscache: FsCache,
+    pub(crate) mnt: Mount,
+    pub(crate) store: Dir,
+    pub(crate) graveyard: Dir,
+    pub(crate) cred: Cred,
+    pub(crate) bsize: u32,
+    pub(crate) bshift: u32,
+    pub(crate) t: Thresholds,
+}
+
+/// The cache's live volumes and objects, for withdrawal.
+pub(crate) struct Lists {
+    pub(crate) volumes: RBTree<usize, Arc<Volume>>,
+    pub(crate) objects: RBTree<usize, Arc<Object>>,
+}
+
+#[pin_data(PinnedDrop)]
+pub(crate) struct Cache {
+    flags: AtomicUsize,
+    #[pin]
+    pollwq: WaitQueue,
+    f_released: AtomicU32,
+    b_released: AtomicU64,
+    /// Blocks promised to writes in flight.
+    pub(crate) b_writing: AtomicU64,
+    gravecounter: AtomicU32,
+    /// Set once at bind, freed with the cache.
+    bound: AtomicPtr<Bound>,
+    #[pin]
+    pub(crate) lists: Mutex<Lists>,
+}
+
+impl Cache {
+    pub(crate) fn new() -> Result<Arc<Cache>> {
+        Arc::pin_init(
+            pin_init!(Cache {
+                flags: AtomicUsize::new(0),
+                pollwq <- WaitQueue::new(),
+                f_released: AtomicU32::new(0),
+                b_released: AtomicU64::new(0),
+                b_writing: AtomicU64::new(0),
+                gravecounter: AtomicU32::new(0),
+                bound: AtomicPtr::new(core::ptr::null_mut()),
+                lists <- new_mutex!(Lists { volumes: RBTree::new(), objects: RBTree::new() }, "cachefiles_lists"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    pub(crate) fn test(&self, bit: usize) -> bool {
+        self.flags.load(Ordering::Acquire) & (1 << bit) != 0
+    }
+
+    pub(crate) fn set(&self, bit: usize) -> bool {
+        self.flags.fetch_or(1 << bit, Ordering::AcqRel) & (1 << bit) != 0
+    }
+
+    fn clear(&self, bit: usize) -> bool {
+        self.flags.fetch_and(!(1 << bit), Ordering::AcqRel) & (1 << bit) != 0
+    }
+
+    /// Tells the daemon (poll) that there is news.
+    pub(crate) fn state_changed(&self) {
+        self.set(flag::STATE_CHANGED);
+        self.pollwq.wake_all();
+    }
+
+    pub(crate) fn pollwq(&self) -> &WaitQueue {
+        &self.pollwq
+    }
+
+    /// The bound resources; `None` before bind.
+    pub(crate) fn bound(&self) -> Option<&Bound> {
+        let p = self.bound.load(Ordering::Acquire);
+        // SAFETY: set once from a leaked KBox in bind() and freed only in
+        // drop(), so a non-null pointer is valid for as long as `self`.
+        unsafe { p.as_ref() }
+    }
+
+    /// Marks the cache dead after a backing-fs error, as C does: a log
+    /// line, fscache told, and no further use.
+    pub(crate) fn io_error(&self, msg: core::fmt::Arguments<'_>) {
+        pr_err!("I/O Error: {}\n", msg);
+        if let Some(b) = self.bound() {
+            b.fscache.io_error();
+        }
+        self.set(flag::DEAD);
+    }
+
+    /// A fresh name for a grave: seconds and a counter, in hex.
+    pub(crate) fn grave_name(&self) -> [u8; 16] {
+        let secs = vfs::real_seconds();
+        let n = self
+            .gravecounter
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1);
+        let mut out = [0u8; 16];
+        let hex = b"0123456789abcdef";
+        for i in 0..8 {
+            out[i] = hex[((secs >> (28 - 4 * i)) & 0xf) as usize];
+            out[8 + i] = hex[((n >> (28 - 4 * i)) & 0xf) as usize];
+        }
+        out
+    }
+
+    /// Counts a file given up by the cache, for the daemon's status line.
+    pub(crate) fn released(&self, blocks: u64) {
+        self.b_released.fetch_add(blocks, Ordering::Relaxed);
+        self.f_released.fetch_add(1, Ordering::Relaxed);
+        self.state_changed();
+    }
+
+    /// Whether `files` more files and `blocks` more blocks may be used,
+    /// starting or stopping culling as the limits say. ENOBUFS() if not.
+    pub(crate) fn has_space(&self, files: u64, blocks: u64, why: SpaceFor) -> Result {
+        let b = self.bound().ok_or(ENOBUFS())?;
+        let st = match b.mnt.statfs_root() {
+            Ok(st) => st,
+            Err(e) => {
+                if e == EIO {
+                    self.io_error(format_args!("statfs failed"));
+                }
+                return Err(e);
+            }
+        };
+        let (verdict, change) = space::assess(
+            &b.t,
+            st.ffree,
+            st.bavail,
+            self.b_writing.load(Ordering::Relaxed),
+            files,
+            blocks,
+            self.test(flag::CULLING),
+        );
+        if verdict == Verdict::Stop {
+            match why {
+                SpaceFor::Write => crate::fsc::stats::no_write_space(),
+                SpaceFor::Create => crate::fsc::stats::no_create_space(),
+                SpaceFor::Check => (),
+            }
+        }
+        match change {
+            CullChange::Begin => {
+                if !self.set(flag::CULLING) {
+                    self.state_changed();
+                }
+            }
+            CullChange::Cease => {
+                if self.clear(flag::CULLING) {
+                    self.state_changed();
+                }
+            }
+            CullChange::None => (),
+        }
+        match verdict {
+            Verdict::Stop => Err(ENOBUFS()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The status line a read returns: checks the space first, then
+    /// reports and resets the released counts.
+    pub(crate) fn status(&self) -> space::LineBuf {
+        let _ = self.has_space(0, 0, SpaceFor::Check);
+        let mut line = space::LineBuf::new();
+        let status = space::Status {
+            culling: self.test(flag::CULLING),
+            t: self.bound().map(|b| b.t).unwrap_or_default(),
+            f_released: self.f_released.swap(0, Ordering::Relaxed),
+            b_released: self.b_released.swap(0, Ordering::Relaxed),
+        };
+        self.clear(flag::STATE_CHANGED);
+        // The line always fits in STATUS_MAX.
+        let _ = status.format(&mut line);
+        line
+    }
+
+    pub(crate) fn poll_mask(&self) -> u32 {
+        let mut mask = 0;
+        if self.test(flag::STATE_CHANGED) {
+            mask |= EPOLLIN;
+        }
+        if self.test(flag::CULLING) {
+            mask |= EPOLLOUT;
+        }
+        mask
+    }
+
+    /// Binds the cache to `dir` and registers it with fscache as `tag`.
+    pub(crate) fn bind(
+        self: &Arc<Self>,
+        dir: &CStr,
+        tag: &CStr,
+        secid: Option<u32>,
+        limits: &Limits,
+    ) -> Result {
+        let fscache = FsCache::acquire(tag)?;
+        match self.bind_to(fscache, dir, secid, limits) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                fscache.relinquish();
+                pr_err!("Failed to register: {}\n", e.to_errno());
+                Err(e)
+            }
+        }
+    }
+
+    fn bind_to(
+        self: &Arc<Self>,
+        fscache: FsCache,
+        dir: &CStr,
+        secid: Option<u32>,
+        limits: &Limits,
+    ) -> Result {
+        let cred = Cred::for_cache(secid)?;
+        let secure = Secure::begin(&cred);
+        let (mnt, root) = vfs::kern_path_dir(dir)?;
+        vfs::check_root(&mnt, &root)?;
+        // Files are created with the security context of the cache root.
+        let cred = Cred::create_files_as(&root)?;
+        drop(secure);
+        let _secure = Secure::begin(&cred);
+        vfs::security_check_dir(&root)?;
+
+        let st = mnt.statfs(&root)?;
+        if st.bsize <= 0 {
+            return Err(ERANGE);
+        }
+        if st.bsize as usize > kernel::page::PAGE_SIZE {
+            return Err(EOPNOTSUPP());
+        }
+        let bsize = st.bsize as u32;
+        let t = Thresholds::from_statfs(limits, st.files, st.blocks);
+
+        let store = crate::namei::get_directory(self, &mnt, &root, b"cache", None)?;
+        let graveyard = crate::namei::get_directory(self, &mnt, &root, b"graveyard", None)?;
+        let bound = KBox::new(
+            Bound {
+                fscache,
+                mnt,
+                store,
+                graveyard,
+                cred,
+                bsize,
+                bshift: bsize.trailing_zeros(),
+                t,
+            },
+            GFP_KERNEL,
+        )?;
+        let raw = KBox::into_raw(bound);
+        if self
+            .bound
+            .compare_exchange(
+                core::ptr::null_mut(),
+                raw,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_err()
+        {
+            // SAFETY: `raw` came from KBox::into_raw just above and was not
+            // published.
+            drop(unsafe { KBox::from_raw(raw) });
+            return Err(EBUSY);
+        }
+        // SAFETY: the cache (and so cache_priv) lives until unbind, which
+        // withdraws the cache from fscache first.
+        let r = unsafe {
+            fscache.add(
+                &crate::interface::CACHE_OPS.0,
+                &**self as *const Cache as *mut _,
+            )
+        };
+        if let Err(e) = r {
+            let p = self.bound.swap(core::ptr::null_mut(), Ordering::AcqRel);
+            // SAFETY: published above, and nothing else can have used it:
+            // fscache refused the cache, so no callback ran.
+            let b = unsafe { KBox::from_raw(p) };
+            // The caller relinquishes the fscache cache on error.
+            drop(b);
+            return Err(e);
+        }
+        self.set(flag::READY);
+        pr_info!("File cache on {} registered\n", fscache.name());
+        let _ = self.has_space(0, 0, SpaceFor::Check);
+        Ok(())
+    }
+
+    /// Takes the cache out of service: fscache stops using it, every object
+    /// and volume is withdrawn, the backing fs is synced.
+    pub(crate) fn unbind(&self) {
+        let Some(b) = self.bound() else { return };
+        if !self.test(flag::READY) {
+            return;
+        }
+        pr_info!("File cache on {} unregistering\n", b.fscache.name());
+        b.fscache.withdraw();
+        self.withdraw_fscache_volumes();
+        self.withdraw_objects();
+        b.fscache.wait_for_objects();
+        self.withdraw_volumes();
+        {
+            let _secure = Secure::begin(&b.cred);
+            b.mnt.sync();
+        }
+        b.fscache.relinquish();
+    }
+
+    /// Withdraws the volumes fscache still has accesses on.
+    fn withdraw_fscache_volumes(&self) {
+        loop {
+            let found = {
+                let lists = self.lists.lock();
+                let found = lists
+                    .volumes
+                    .values()
+                    .filter(|v| v.vcookie().n_accesses() != 0)
+                    .find_map(|v| v.vcookie().try_get());
+                found
+            };
+            match found {
+                Some(vref) => vref.withdraw(),
+                None => break,
+            }
+        }
+    }
+
+    fn withdraw_objects(&self) {
+        loop {
+            let node = {
+                let mut lists = self.lists.lock();
+                match lists.objects.cursor_front() {
+                    Some(cursor) => cursor.remove_current().1,
+                    None => break,
+                }
+            };
+            let (_, object) = node.to_key_value();
+            object.cookie().withdraw();
+        }
+    }
+
+    fn withdraw_volumes(&self) {
+        loop {
+            let (node, vref) = {
+                let mut lists = self.lists.lock();
+                let Some(cursor) = lists.volumes.cursor_back() else {
+                    break;
+                };
+                match cursor.current().1.vcookie().try_get() {
+                    Some(vref) => (cursor.remove_current().1, vref),
+                    // fscache is freeing it: free_volume will unlist it.
+                    None => {
+                        drop(lists);
+                        // SAFETY: may sleep; no locks are held here.
+                        unsafe { kernel::bindings::__cond_resched() };
+                        continue;
+                    }
+                }
+            };
+            let (_, volume) = node.to_key_value();
+            volume.withdraw();
+            drop(vref);
+        }
+    }
+
+    /// Adds an object to the withdrawal list.
+    pub(crate) fn add_object(&self, object: &Arc<Object>) -> Result {
+        let node = RBTreeNode::new(
+            &**object as *const Object as usize,
+            object.clone(),
+            GFP_KERNEL,
+        )?;
+        self.lists.lock().objects.insert(node);
+        Ok(())
+    }
+
+    pub(crate) fn remove_object(&self, object: &Object) -> Option<Arc<Object>> {
+        self.lists
+            .lock()
+            .objects
+            .remove(&(object as *const Object as usize))
+    }
+
+    pub(crate) fn add_volume(&self, volume: Arc<Volume>) -> Result {
+        let node = RBTreeNode::new(volume.vcookie().as_ptr() as usize, volume, GFP_KERNEL)?;
+        self.lists.lock().volumes.insert(node);
+        Ok(())
+    }
+
+    pub(crate) fn remove_volume(&self, vcookie: VolumeCookie) -> Option<Arc<Volume>> {
+        self.lists
+            .lock()
+            .volumes
+            .remove(&(vcookie.as_ptr() as usize))
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Cache {
+    fn drop(self: Pin<&mut Self>) {
+        let p = self.bound.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !p.is_null() {
+            // SAFETY: published from KBox::into_raw in bind_to(); this is the
+            // only place that frees it, once.
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+}
+
+/// Logs and marks the cache dead after a backing-fs I/O error.
+#[macro_export]
+macro_rules! io_error {
+    ($cache:expr, $($arg:tt)*) => {
+        $cache.io_error(format_args!($($arg)*))
+    };
+}
+
+/// Error injection, consulted before each backing-fs operation.
+pub(crate) use error_inject::{inject_read, inject_remove, inject_write};

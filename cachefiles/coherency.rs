@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `user.CacheFiles.cache` xattrs: what is stored on a data file and on
+//! a volume directory, and the checks made when a file is reopened.
+//!
+//! Pure logic (only `core`), shared with the host crate. The layouts are
+//! the C module's on-disk format, byte for byte:
+//!
+//! - data file: big-endian u64 object size, big-endian u64 zero point
+//!   (always 0), u8 type (1, data), u8 content (`Content`), then the
+//!   netfs's auxiliary (coherency) data;
+//! - volume directory: a big-endian u32 that must be 0, then the volume's
+//!   coherency data.
+#![allow(unreachable_pub)]
+
+/// The xattr's name.
+pub const XATTR_NAME: &[u8] = b"user.CacheFiles.cache\0";
+
+/// Size of the fixed part of a data file's xattr.
+pub const OBJECT_HEADER_LEN: usize = 8 + 8 + 1 + 1;
+
+/// Size of the fixed part of a volume directory's xattr.
+pub const VOLUME_HEADER_LEN: usize = 4;
+
+/// The only object type cachefiles stores.
+pub const TYPE_DATA: u8 = 1;
+
+/// How much of an object the backing file holds (stored on disk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Content {
+    NoData = 0,
+    Single = 1,
+    All = 2,
+    BackfsMap = 3,
+    /// Written locally and not known to be on the server: untrusted.
+    Dirty = 4,
+}
+
+/// Longest auxiliary data fscache keeps for a cookie.
+pub const MAX_AUX_LEN: usize = 255;
+
+/// Longest data-file xattr.
+pub const MAX_OBJECT_XATTR_LEN: usize = OBJECT_HEADER_LEN + MAX_AUX_LEN;
+
+/// Writes a data file's xattr into `out`; returns its length.
+pub fn encode_object(
+    object_size: u64,
+    content: Content,
+    aux: &[u8],
+    out: &mut [u8],
+) -> Option<usize> {
+    let n = OBJECT_HEADER_LEN + aux.len();
+    let dst = out.get_mut(..n)?;
+    dst[0..8].copy_from_slice(&object_size.to_be_bytes());
+    dst[8..16].copy_from_slice(&0u64.to_be_bytes());
+    dst[16] = TYPE_DATA;
+    dst[17] = content as u8;
+    dst[18..].copy_from_slice(aux);
+    Some(n)
+}
+
+/// Why a data file's xattr was not accepted (or that it was), in the order
+/// the checks are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectCheck {
+    Ok,
+    /// Missing, or not exactly the expected length.
+    Xattr,
+    Type,
+    Aux,
+    ObjectSize,
+    /// The file holds local writes that never reached the server.
+    Dirty,
+}
+
+/// Checks the xattr read back from a data file (`read` is exactly what
+/// getxattr returned into a buffer of the expected length) against the
+/// cookie's auxiliary data and object size.
+pub fn check_object(read: &[u8], expected_len: usize, aux: &[u8], object_size: u64) -> ObjectCheck {
+    if read.len() != expected_len || read.len() != OBJECT_HEADER_LEN + aux.len() {
+        return ObjectCheck::Xattr;
+    }
+    if read[16] != TYPE_DATA {
+        return ObjectCheck::Type;
+    }
+    if &read[OBJECT_HEADER_LEN..] != aux {
+        return ObjectCheck::Aux;
+    }
+    let mut size = [0u8; 8];
+    size.copy_from_slice(&read[0..8]);
+    if u64::from_be_bytes(size) != object_size {
+        return ObjectCheck::ObjectSize;
+    }
+    if read[17] == Content::Dirty as u8 {
+        return ObjectCheck::Dirty;
+    }
+    ObjectCheck::Ok
+}
+
+/// Longest volume coherency data fscache keeps.
+pub const MAX_VOLUME_COHERENCY_LEN: usize = 255;
+
+/// Longest volume xattr.
+pub const MAX_VOLUME_XATTR_LEN: usize = VOLUME_HEADER_LEN + MAX_VOLUME_COHERENCY_LEN;
+
+/// Writes a volume directory's xattr into `out`; returns its length.
+pub fn encode_volume(coherency: &[u8], out: &mut [u8]) -> Option<usize> {
+    let n = VOLUME_HEADER_LEN + coherency.len();
+    let dst = out.get_mut(..n)?;
+    dst[0..4].copy_from_slice(&0u32.to_be_bytes());
+    dst[4..].copy_from_slice(coherency);
+    Some(n)
+}
+
+/// Why a volume directory's xattr was not accepted (or that it was).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumeCheck {
+    Ok,
+    Xattr,
+    Reserved,
+    Compare,
+}
+
+/// Checks the xattr read back from a volume directory.
+pub fn check_volume(read: &[u8], coherency: &[u8]) -> VolumeCheck {
+    if read.len() != VOLUME_HEADER_LEN + coherency.len() {
+        return VolumeCheck::Xattr;
+    }
+    if read[0..4] != [0; 4] {
+        return VolumeCheck::Reserved;
+    }
+    if &read[VOLUME_HEADER_LEN..] != coherency {
+        return VolumeCheck::Compare;
+    }
+    VolumeCheck::Ok
+}

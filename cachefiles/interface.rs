@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `fscache_cache_ops` table: fscache's calls into the backend. Each
+//! entry point turns the C pointers it is given into our types and calls
+//! the safe code in `volume.rs`, `object.rs` and `io.rs`.
+
+use crate::cache::Cache;
+use crate::fsc::{Cookie, VolumeCookie};
+use crate::object::Object;
+use crate::volume::Volume;
+use kernel::{bindings, sync::Arc};
+
+/// An ops table for C: only read, by any thread.
+#[repr(transparent)]
+pub(crate) struct Ops<T>(pub(crate) T);
+
+// SAFETY: the tables are immutable statics of function pointers and a
+// pointer to a static string.
+unsafe impl<T> Sync for Ops<T> {}
+
+/// The ops fscache_add_cache() registers.
+pub(crate) static CACHE_OPS: Ops<bindings::fscache_cache_ops> = Ops(bindings::fscache_cache_ops {
+    name: kernel::c_str!("cachefiles").as_char_ptr(),
+    acquire_volume: Some(acquire_volume),
+    free_volume: Some(free_volume),
+    lookup_cookie: Some(lookup_cookie),
+    withdraw_cookie: Some(withdraw_cookie),
+    resize_cookie: Some(resize_cookie),
+    invalidate_cookie: Some(invalidate_cookie),
+    begin_operation: Some(crate::io::begin_operation),
+    prepare_to_write: Some(prepare_to_write),
+});
+
+/// The cache a volume belongs to, with a reference of our own.
+///
+/// # Safety
+///
+/// `vcookie` must be a live volume of one of our caches.
+unsafe fn cache_of(vcookie: VolumeCookie) -> Option<Arc<Cache>> {
+    // SAFETY: the volume's cache is live while fscache calls us about it.
+    let fscache = unsafe { crate::fsc::FsCache::from_raw(vcookie.cache())? };
+    let p = fscache.priv_ptr() as *const Cache;
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: cache_priv is Arc::as_ptr of the cache that the daemon's file
+    // owns; it outlives its registration with fscache, and fscache only
+    // calls us between add and withdraw. We take a reference of our own.
+    Some(unsafe { kernel::sync::ArcBorrow::from_raw(p) }.into())
+}
+
+/// # Safety
+///
+/// Called by fscache with a live volume being acquired in our cache.
+unsafe extern "C" fn acquire_volume(volume: *mut bindings::fscache_volume) {
+    // SAFETY: per the contract.
+    let Some(vcookie) = (unsafe { VolumeCookie::from_raw(volume) }) else {
+        return;
+    };
+    // SAFETY: as above.
+    let Some(cache) = (unsafe { cache_of(vcookie) }) else {
+        return;
+    };
+    Volume::acquire(&cache, vcookie);
+}
+
+/// # Safety
+///
+/// Called by fscache with a volume it is freeing.
+unsafe extern "C" fn free_volume(volume: *mut bindings::fscache_volume) {
+    // SAFETY: per the contract.
+    if let Some(vcookie) = unsafe { VolumeCookie::from_raw(volume) } {
+        Volume::free(vcookie);
+    }
+}
+
+/// # Safety
+///
+/// Called by fscache with a live cookie (it holds an access on it).
+unsafe extern "C" fn lookup_cookie(cookie: *mut bindings::fscache_cookie) -> bool {
+    // SAFETY: per the contract.
+    match unsafe { Cookie::from_raw(cookie) } {
+        Some(c) => Object::lookup(c),
+        None => false,
+    }
+}
+
+/// # Safety
+///
+/// Called by fscache with a live cookie whose object we made.
+unsafe extern "C" fn withdraw_cookie(cookie: *mut bindings::fscache_cookie) {
+    // SAFETY: per the contract.
+    if let Some(c) = unsafe { Cookie::from_raw(cookie) } {
+        // SAFETY: cache_priv is ours (set by lookup_cookie).
+        unsafe { Object::withdraw(c) };
+    }
+}
+
+/// The object attached to a cookie, borrowed for the callback.
+///
+/// # Safety
+///
+/// `cookie` must be live with an object attached (fscache only calls the
+/// object ops between a successful lookup and withdrawal).
+pub(crate) unsafe fn object_of<'a>(cookie: Cookie) -> Option<&'a Object> {
+    let p = cookie.priv_ptr() as *const Object;
+    // SAFETY: per the contract, cache_priv holds an Arc<Object>.
+    unsafe { p.as_ref() }
+}
+
+/// # Safety
+///
+/// Called by fscache with a live cookie with an object attached.
+unsafe extern "C" fn invalidate_cookie(cookie: *mut bindings::fscache_cookie) -> bool {
+    // SAFETY: per the contract.
+    let Some(c) = (unsafe { Cookie::from_raw(cookie) }) else {
+        return false;
+    };
+    // SAFETY: per the contract.
+    match unsafe { object_of(c) } {
+        Some(o) => o.invalidate(),
+        None => false,
+    }
+}
+
+/// # Safety
+///
+/// Called by fscache with a live cookie with an object attached.
+unsafe extern "C" fn prepare_to_write(cookie: *mut bindings::fscache_cookie) {
+    // SAFETY: per the contract.
+    let Some(c) = (unsafe { Cookie::from_raw(cookie) }) else {
+        return;
+    };
+    // SAFETY: per the contract.
+    if let Some(o) = unsafe { object_of(c) } {
+        o.prepare_to_write();
+    }
+}
+
+/// # Safety
+///
+/// Called by fscache with the resources of an operation in progress.
+unsafe extern "C" fn resize_cookie(cres: *mut bindings::netfs_cache_resources, new_size: i64) {
+    // SAFETY: per the contract.
+    let Some(c) = (unsafe { Cookie::of_cres(cres) }) else {
+        return;
+    };
+    // SAFETY: an operation holds an access, so the object is attached.
+    let Some(o) = (unsafe { object_of(c) }) else {
+        return;
+    };
+    // SAFETY: per the contract; cache_priv2 holds a file reference while
+    // the operation lasts.
+    let file = unsafe { crate::io::cres_file(cres) };
+    o.resize(file.as_ref(), new_size as u64);
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Directories of the cache, the graveyard, and the daemon's `cull` and
+//! `inuse` requests: path-level work on the backing filesystem.
+
+use crate::cache::{inject_read, inject_remove, inject_write, Cache, SpaceFor};
+use crate::io_error;
+use crate::sys::errno::*;
+use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};
+use core::fmt;
+use kernel::prelude::*;
+
+/// Bytes of a file name, printed as text for log lines.
+pub(crate) struct Name<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for &b in self.0 {
+            if b.is_ascii_graphic() || b == b' ' {
+                write!(f, "{}", b as char)?;
+            } else {
+                write!(f, "\\x{:02x}", b)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A directory of the cache, marked in use (S_KERNEL_FILE) while we hold
+/// it so that the daemon cannot cull it and no other cache can take it.
+pub(crate) struct Dir(Dentry);
+
+impl core::ops::Deref for Dir {
+    type Target = Dentry;
+    fn deref(&self) -> &Dentry {
+        &self.0
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        if let Some(inode) = self.0.inode() {
+            inode.lock().unmark_in_use();
+        }
+    }
+}
+
+/// Why an object or directory is being removed (for the log; mirrors
+/// fscache_why_object_killed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Why {
+    Invalidated,
+    IsWeird,
+    VolumeIsWeird,
+    WasCulled,
+    WasRetired,
+}
+
+/// Looks up (and if need be creates) the directory `name` in `dir` and
+/// marks it in use. `is_new` is set if it was created.
+pub(crate) fn get_directory(
+    cache: &Cache,
+    mnt: &Mount,
+    dir: &Dentry,
+    name: &[u8],
+    mut is_new: Option<&mut bool>,
+) -> Result<Dir> {
+    let dinode = dir.inode().ok_or(ENOENT)?;
+    let dlock = dinode.lock_parent();
+    let sub = loop {
+        let sub = match inject_read().and_then(|()| dir.lookup_locked(&dlock, name)) {
+            Ok(d) => d,
+            Err(e) if e == ENOMEM => return Err(ENOMEM),
+            Err(e) => {
+                drop(dlock);
+                pr_err!("Lookup {} failed with error {}\n", Name(name), e.to_errno());
+                return Err(e);
+            }
+        };
+        if !sub.is_negative() {
+            break sub;
+        }
+        let made = cache
+            .has_space(1, 0, SpaceFor::Create)
+            .and_then(|()| inject_write())
+            .and_then(|()| vfs::mkdir(mnt, dir, &dlock, &sub));
+        if let Err(e) = made {
+            drop(dlock);
+            pr_err!("mkdir {} failed with error {}\n", Name(name), e.to_errno());
+            return Err(e);
+        }
+        if sub.unhashed() {
+            // Raced with something that unhashed it: look again.
+            continue;
+        }
+        if let Some(n) = is_new.as_deref_mut() {
+            *n = true;
+        }
+        break sub;
+    };
+    let inode = sub.inode().ok_or(ENOENT)?;
+    let slock = inode.lock();
+    drop(dlock);
+    if !slock.mark_in_use() {
+        drop(slock);
+        pr_notice!(
+            "cachefiles: Inode already in use: {} (B={:x})\n",
+            Name(name),
+            inode.ino()
+        );
+        return Err(EBUSY);
+    }
+    drop(slock);
+    let sub = Dir(sub);
+    if !sub.can_lookup() {
+        pr_err!("{} is not a directory\n", Name(name));
+        return Err(EIO);
+    }
+    if !inode.dir_ops_ok() {
+        return Err(EPERM);
+    }
+    Ok(sub)
+}
+
+/// Unlinks the regular file `d` from `dir` (locked by the caller).
+pub(crate) fn unlink(cache: &Cache, dir: &Dentry, dlock: &InodeLock, d: &Dentry) -> Result {
+    let b = cache.bound().ok_or(ENOBUFS())?;
+    if let Err(e) = vfs::security_unlink(&b.mnt, dir, d) {
+        io_error!(cache, "Unlink security error");
+        return Err(e);
+    }
+    let r = inject_remove().and_then(|()| vfs::unlink(dir, dlock, d));
+    if r == Err(EIO) {
+        io_error!(cache, "Unlink failed");
+    }
+    r
+}
+
+/// Removes `rep` from `dir`: a file is unlinked, a directory is moved to
+/// the graveyard for the daemon to delete. Takes over the lock on `dir`.
+pub(crate) fn bury(
+    cache: &Cache,
+    dir: &Dentry,
+    dlock: InodeLock,
+    rep: &Dentry,
+    _why: Why,
+) -> Result {
+    if !rep.parent_is(dir) {
+        return Err(ESTALE());
+    }
+    if !rep.is_dir() {
+        // Our own reference keeps the dentry from going negative if only
+        // an open file pins it.
+        let rep = rep.clone();
+        return unlink(cache, dir, &dlock, &rep);
+    }
+    drop(dlock);
+    let b = cache.bound().ok_or(ENOBUFS())?;
+    let graveyard: &Dentry = &b.graveyard;
+    loop {
+        let name = cache.grave_name();
+        let rl = RenameLock::lock(graveyard, dir)?;
+        if !rep.parent_is(dir) || rep.inode().map_or(true, |i| i.is_dead_dir()) {
+            // Culled while the parent was unlocked.
+            return Ok(());
+        }
+        if !graveyard.can_lookup() {
+            drop(rl);
+            io_error!(cache, "Graveyard no longer a directory");
+            return Err(EIO);
+        }
+        if rl.is_trap(rep) {
+            drop(rl);
+            io_error!(cache, "May not make directory loop");
+            return Err(EIO);
+        }
+        if rep.is_mountpoint() {
+            drop(rl);
+            io_error!(cache, "Mountpoint in cache");
+            return Err(EIO);
+        }
+        let grave = match graveyard.lookup_locked(&rl, &name) {
+            Ok(g) => g,
+            Err(e) if e == ENOMEM => return Err(ENOMEM),
+            Err(e) => {
+                drop(rl);
+                io_error!(cache, "Lookup error {}", e.to_errno());
+                return Err(EIO);
+            }
+        };
+        if !grave.is_negative() {
+            drop(grave);
+            drop(rl);
+            continue;
+        }
+        if grave.is_mountpoint() {
+            drop(grave);
+            drop(rl);
+            io_error!(cache, "Mountpoint in graveyard");
+            return Err(EIO);
+        }
+        if rl.is_trap(&grave) {
+            drop(grave);
+            drop(rl);
+            io_error!(cache, "May not make directory loop");
+            return Err(EIO);
+        }
+        match vfs::security_rename(&b.mnt, dir, rep, graveyard, &grave) {
+            Err(e) => io_error!(cache, "Rename security error {}", e.to_errno()),
+            Ok(()) => {
+                let r = inject_read().and_then(|()| vfs::rename(&rl, dir, rep, graveyard, &grave));
+                if let Err(e) = r {
+                    if e != ENOMEM {
+                        io_error!(cache, "Rename failed with error {}", e.to_errno());
+                    }
+                }
+            }
+        }
+        if let Some(inode) = rep.inode() {
+            inode.lock().unmark_in_use();
+        }
+        drop(rl);
+        return Ok(());
+    }
+}
+
+/// Looks up a file the daemon names for culling or checking; EBUSY if the
+/// cache is using it. Returns it with its directory still locked.
+fn lookup_for_cull(cache: &Cache, dir: &Dentry, name: &[u8]) -> Result<(Dentry, InodeLock)> {
+    let dlock = dir.inode().ok_or(ENOENT)?.lock_parent();
+    let victim = match dir.lookup_locked(&dlock, name) {
+        Ok(v) => v,
+        Err(e) => {
+            drop(dlock);
+            return Err(if e == ENOENT {
+                // Probably retired by the netfs meanwhile.
+                ESTALE()
+            } else if e == EIO {
+                io_error!(cache, "Lookup failed");
+                EIO
+            } else if e == ENOMEM {
+                ENOMEM
+            } else {
+                pr_err!("Internal error: {}\n", e.to_errno());
+                EIO
+            });
+        }
+    };
+    let Some(inode) = victim.inode() else {
+        return Err(ENOENT);
+    };
+    // Racy without the inode lock, as in C: cull checks again under it.
+    if inode.lock().in_use() {
+        return Err(EBUSY);
+    }
+    Ok((victim, dlock))
+}
+
+fn cull_error(e: Error) -> Error {
+    if e == ENOENT {
+        ESTALE()
+    } else if e == ENOMEM {
+        ENOMEM
+    } else {
+        pr_err!("Internal error: {}\n", e.to_errno());
+        EIO
+    }
+}
+
+/// The daemon's `cull`: sends the named file (or directory) in `dir` to
+/// the graveyard, unless the cache is using it.
+pub(crate) fn cull(cache: &Cache, dir: &Dentry, name: &[u8]) -> Result {
+    let (victim, dlock) = lookup_for_cull(cache, dir, name)?;
+    let inode = victim.inode().ok_or(ENOENT)?;
+    {
+        let vlock = inode.lock();
+        // Marking it stops the cache picking it back up.
+        if !vlock.mark_in_use() {
+            drop(vlock);
+            drop(dlock);
+            return Err(cull_error(EBUSY));
+        }
+    }
+    bury(cache, dir, dlock, &victim, Why::WasCulled).map_err(cull_error)?;
+    crate::fsc::stats::culled();
+    Ok(())
+}
+
+/// The daemon's `inuse`: EBUSY if the cache is using the named file.
+pub(crate) fn check_in_use(cache: &Cache, dir: &Dentry, name: &[u8]) -> Result {
+    let (_victim, _dlock) = lookup_for_cull(cache, dir, name)?;
+    Ok(())
+}

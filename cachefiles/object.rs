@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Objects: the backing file of one data cookie, found by name in its
+//! volume's fan-out directory or created as a tmpfile and linked in when
+//! the cookie is done with, with its coherency xattr.
+//!
+//! Ownership: fscache's `cookie->cache_priv` holds one `Arc<Object>` from a
+//! successful lookup until withdrawal; each I/O in flight holds another;
+//! the cache's withdrawal list holds one. The object pins its cookie. The
+//! backing file sits in a spinlock because an invalidation swaps it while
+//! reads are starting.
+
+use crate::cache::{inject_read, inject_remove, inject_write, Cache, SpaceFor};
+use crate::coherency::{self, Content, ObjectCheck};
+use crate::fsc::{cookie_flag, Cookie, CookiePin, FsCache};
+use crate::io_error;
+use crate::key;
+use crate::namei::{self, Name, Why};
+use crate::sys::errno::*;
+use crate::vfs::{self, Dentry, File, Secure};
+use crate::volume::Volume;
+use core::mem::ManuallyDrop;
+use core::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use kernel::{
+    new_spinlock,
+    prelude::*,
+    sync::{Arc, SpinLock},
+};
+
+/// Object flag: the backing file is an unlinked tmpfile not yet linked in.
+const USING_TMPFILE: usize = 0;
+
+/// Backing files grow and shrink in whole direct-I/O blocks.
+pub(crate) const DIO_BLOCK_SIZE: u64 = 4096;
+
+static DEBUG_IDS: AtomicU32 = AtomicU32::new(0);
+
+#[pin_data(PinnedDrop)]
+pub(crate) struct Object {
+    cookie: ManuallyDrop<CookiePin>,
+    volume: ManuallyDrop<Arc<Volume>>,
+    fscache: FsCache,
+    #[pin]
+    file: SpinLock<Option<File>>,
+    name: key::Name,
+    flags: AtomicUsize,
+    content: AtomicU8,
+    debug_id: u32,
+}
+
+impl Object {
+    /// A new object for `cookie` in `volume`, counted in the cache.
+    fn new(cookie: Cookie, volume: Arc<Volume>) -> Result<Arc<Object>> {
+        let name = key::cook_key(cookie.key()).ok_or(EINVAL)?;
+        let fscache = volume.cache().bound().ok_or(ENOBUFS())?.fscache;
+        let object = Arc::pin_init(
+            pin_init!(Object {
+                cookie: ManuallyDrop::new(cookie.pin()),
+                volume: ManuallyDrop::new(volume),
+                fscache,
+                file <- new_spinlock!(None, "cachefiles_object"),
+                name,
+                flags: AtomicUsize::new(0),
+                content: AtomicU8::new(Content::NoData as u8),
+                debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+            }),
+            GFP_KERNEL,
+        )?;
+        fscache.count_object();
+        Ok(object)
+    }
+
+    pub(crate) fn cookie(&self) -> Cookie {
+        self.cookie.cookie()
+    }
+
+    pub(crate) fn cache(&self) -> &Cache {
+        self.volume.cache()
+    }
+
+    /// The backing file, with a reference of its own.
+    pub(crate) fn file(&self) -> Option<File> {
+        self.file.lock().clone()
+    }
+
+    fn using_tmpfile(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & (1 << USING_TMPFILE) != 0
+    }
+
+    fn set_using_tmpfile(&self, on: bool) {
+        if on {
+            self.flags.fetch_or(1 << USING_TMPFILE, Ordering::AcqRel);
+        } else {
+            self.flags
+                .fetch_and(!(1 << USING_TMPFILE), Ordering::AcqRel);
+        }
+    }
+
+    fn fan(&self) -> Result<Dentry> {
+        self.volume.fan(self.cookie().key_hash())
+    }
+
+    fn io_error(&self, msg: core::fmt::Arguments<'_>) {
+        self.cache()
+            .io_error(format_args!("{} [o={:08x}]", msg, self.debug_id));
+    }
+
+    /// fscache's lookup_cookie: finds or creates the backing file.
+    pub(crate) fn lookup(cookie: Cookie) -> bool {
+        let vptr = cookie.volume().priv_ptr() as *const Volume;
+        if vptr.is_null() {
+            return false;
+        }
+        // SAFETY: the volume's cache_priv holds an Arc<Volume> for as long
+        // as the volume has cookies (fscache frees the volume only after its
+        // last cookie); we take a reference of our own from it.
+        let volume: Arc<Volume> = unsafe { kernel::sync::ArcBorrow::from_raw(vptr) }.into();
+        let cache = volume.cache().clone();
+        let Some(b) = cache.bound() else { return false };
+        let Ok(object) = Object::new(cookie, volume) else {
+            return false;
+        };
+        cookie.set_priv(Arc::into_raw(object.clone()) as *mut _);
+        let secure = Secure::begin(&b.cred);
+        if !object.look_up_file() {
+            drop(secure);
+            cookie.caching_failed();
+            // The caller holds an access on the cookie; withdraw_cookie
+            // releases the object once fscache drops it.
+            return false;
+        }
+        if cache.add_object(&object).is_err() {
+            // Still usable; only unbind would miss it, and fscache
+            // withdraws every cookie of a withdrawn cache anyway.
+            pr_warn!("no memory to list object {:08x}\n", object.debug_id);
+        }
+        let _ = object.adjust_size();
+        drop(secure);
+        true
+    }
+
+    /// Walks to the backing file: opens it if it is there and current,
+    /// creates a tmpfile otherwise.
+    fn look_up_file(&self) -> bool {
+        let Ok(fan) = self.fan() else { return false };
+        let name = self.name.as_bytes();
+        let found = inject_read().and_then(|()| fan.lookup_positive(name));
+        let dentry = match found {
+            Ok(d) => d,
+            Err(e) if e == ENOENT => return self.new_file(),
+            Err(e) => {
+                if e == EIO {
+                    self.io_error(format_args!("Lookup failed"));
+                }
+                return false;
+            }
+        };
+        if !dentry.is_reg() {
+            pr_err!("{} is not a file\n", Name(name));
+            let Some(inode) = fan.inode() else {
+                return false;
+            };
+            let lock = inode.lock_parent();
+            if namei::bury(self.cache(), &fan, lock, &dentry, Why::IsWeird).is_err() {
+                return false;
+            }
+            return self.new_file();
+        }
+        self.open_file(&dentry)
+    }
+
+    fn new_file(&self) -> bool {
+        self.cookie().lookup_negative();
+        self.create_file()
+    }
+
+    fn create_file(&self) -> bool {
+        if self.cache().has_space(1, 0, SpaceFor::Create).is_err() {
+            return false;
+        }
+        let Ok(file) = self.create_tmpfile() else {
+            return false;
+        };
+        self.cookie().set_flag(cookie_flag::NEEDS_UPDATE);
+        self.set_using_tmpfile(true);
+        *self.file.lock() = Some(file);
+        true
+    }
+
+    /// A new unlinked backing file in the object's fan-out directory, sized
+    /// to the object and marked in use.
+    pub(crate) fn create_tmpfile(&self) -> Result<File> {
+        let cache = self.cache();
+        let b = cache.bound().ok_or(ENOBUFS())?;
+        let _secure = Secure::begin(&b.cred);
+        let fan = self.fan()?;
+        let file = match inject_write().and_then(|()| vfs::tmpfile(&b.mnt, &fan, &b.cred)) {
+            Ok(f) => f,
+            Err(e) => {
+                if e == EIO {
+                    self.io_error(format_args!("Failed to create tmpfile"));
+                }
+                return Err(e);
+            }
+        };
+        // Nobody else can have seen this file yet.
+        if !file.inode().lock().mark_in_use() {
+            pr_warn!("new tmpfile already in use\n");
+        }
+        let size = round_up(self.cookie().object_size(), DIO_BLOCK_SIZE);
+        let sized = if size > 0 {
+            inject_write().and_then(|()| file.truncate(size as i64))
+        } else {
+            Ok(())
+        };
+        let checked = sized.and_then(|()| {
+            if file.has_rw_iter() {
+                Ok(())
+            } else {
+                pr_notice!("Cache does not support read_iter and write_iter\n");
+                Err(EINVAL)
+            }
+        });
+        if let Err(e) = checked {
+            file.inode().lock().unmark_in_use();
+            return Err(e);
+        }
+        Ok(file)
+    }
+
+    fn open_file(&self, dentry: &Dentry) -> bool {
+        let cache = self.cache();
+        let Some(b) = cache.bound() else { return false };
+        let Some(inode) = dentry.inode() else {
+            return false;
+        };
+        if !inode.lock().mark_in_use() {
+            pr_notice!(
+                "cachefiles: Inode already in use: {} (B={:x})\n",
+                Name(self.name.as_bytes()),
+                inode.ino()
+            );
+            return false;
+        }
+        let file = match vfs::open(&b.mnt, dentry, &b.cred) {
+            Ok(f) => f,
+            Err(_) => {
+                inode.lock().unmark_in_use();
+                return false;
+            }
+        };
+        if !file.has_rw_iter() {
+            pr_notice!("Cache does not support read_iter and write_iter\n");
+            drop(file);
+            inode.lock().unmark_in_use();
+            return false;
+        }
+        if let Err(e) = self.check_auxdata(&file) {
+            self.cookie().lookup_negative();
+            self.unmark_in_use(&file);
+            drop(file);
+            if e == ESTALE() {
+                return self.create_file();
+            }
+            return false;
+        }
+        self.cookie().clear_flag(cookie_flag::NO_DATA_TO_READ);
+        // Culling goes by atime, and lookups do not touch it.
+        file.touch_atime();
+        *self.file.lock() = Some(file);
+        true
+    }
+
+    /// Gives up the in-use mark on the backing file and tells the daemon
+    /// what it may now cull.
+    fn unmark_in_use(&self, file: &File) {
+        let inode = file.inode();
+        inode.lock().unmark_in_use();
+        if !self.using_tmpfile() {
+            self.cache().released(inode.blocks());
+        }
+    }
+
+    /// Checks the backing file's xattr against the cookie: ESTALE() if the
+    /// file must be replaced.
+    fn check_auxdata(&self, file: &File) -> Result {
+        let cookie = self.cookie();
+        let aux = cookie.aux();
+        let len = coherency::OBJECT_HEADER_LEN + aux.len();
+        let mut buf = [0u8; coherency::MAX_OBJECT_XATTR_LEN];
+        let dentry = file.dentry();
+        let read = inject_read()
+            .and_then(|()| vfs::getxattr(&dentry, coherency::XATTR_NAME, &mut buf[..len]));
+        let n = match read {
+            Ok(n) => n,
+            Err(e) => {
+                if e == EIO {
+                    self.io_error(format_args!(
+                        "Failed to read aux with error {}",
+                        e.to_errno()
+                    ));
+                }
+                return Err(e);
+            }
+        };
+        match coherency::check_object(&buf[..n], len, aux, cookie.object_size()) {
+            ObjectCheck::Ok => Ok(()),
+            ObjectCheck::Dirty => {
+                pr_warn!("Dirty object in cache\n");
+                Err(ESTALE())
+            }
+            _ => Err(ESTALE()),
+        }
+    }
+
+    /// Stores the cookie's coherency data on the backing file.
+    pub(crate) fn set_xattr(&self) -> Result {
+        let file = self.file().ok_or(ESTALE())?;
+        let cookie = self.cookie();
+        let content = if cookie.test_flag(cookie_flag::LOCAL_WRITE) {
+            Content::Dirty
+        } else {
+            content_from(self.content.load(Ordering::Relaxed))
+        };
+        let mut buf = [0u8; coherency::MAX_OBJECT_XATTR_LEN];
+        let n = coherency::encode_object(cookie.object_size(), content, cookie.aux(), &mut buf)
+            .ok_or(EINVAL)?;
+        let dentry = file.dentry();
+        let r = inject_write().and_then(|()| {
+            file.with_write(|| vfs::setxattr(&dentry, coherency::XATTR_NAME, &buf[..n]))
+        });
+        if let Err(e) = r {
+            if e != ENOMEM {
+                self.io_error(format_args!(
+                    "Failed to set xattr with error {}",
+                    e.to_errno()
+                ));
+            }
+        }
+        r
+    }
+
+    fn remove_xattr(&self, dentry: &Dentry) {
+        let cache = self.cache();
+        let Some(b) = cache.bound() else { return };
+        let r = inject_remove().and_then(|()| {
+            b.mnt
+                .with_write(|| vfs::removexattr(dentry, coherency::XATTR_NAME))
+        });
+        match r {
+            Ok(()) => (),
+            Err(e) if e == ENOENT || e == ENODATA() || e == ENOMEM => (),
+            Err(e) => {
+                let ino = dentry.inode().map_or(0, |i| i.ino());
+                io_error!(
+                    cache,
+                    "Can't remove xattr from {} (error {})",
+                    ino,
+                    -e.to_errno()
+                );
+            }
+        }
+    }
+
+    /// Sizes the backing file to the object (in whole DIO blocks).
+    fn adjust_size(&self) -> Result {
+        let file = self.file().ok_or(ENOBUFS())?;
+        let new = round_up(self.cookie().object_size(), DIO_BLOCK_SIZE) as i64;
+        let inode = file.inode();
+        let old = inode.size();
+        if old == new {
+            return Ok(());
+        }
+        let r = {
+            let lock = inode.lock();
+            let page_mask = !(kernel::page::PAGE_SIZE as i64 - 1);
+            // A partial page at the old end would hide data written after
+            // it: cut it off before growing.
+            let cut = if old & !page_mask != 0 && new > old {
+                inject_remove().and_then(|()| file.set_size(&lock, old & page_mask))
+            } else {
+                Ok(())
+            };
+            cut.and_then(|()| inject_write().and_then(|()| file.set_size(&lock, new)))
+        };
+        if r == Err(EIO) {
+            self.io_error(format_args!("Size set failed"));
+            return Err(ENOBUFS());
+        }
+        r
+    }
+
+    /// fscache's resize: shrinking cuts the file (zeroing the tail of its
+    /// last block); growing needs nothing.
+    pub(crate) fn resize(&self, file: Option<&File>, new_size: u64) {
+        let cookie = self.cookie();
+        if new_size < cookie.object_size() {
+            if let (Some(file), Some(b)) = (file, self.cache().bound()) {
+                let _secure = Secure::begin(&b.cred);
+                self.shorten(file, new_size);
+            }
+        }
+        cookie.set_object_size(new_size);
+    }
+
+    fn shorten(&self, file: &File, new_size: u64) -> bool {
+        let dio = round_up(new_size, DIO_BLOCK_SIZE);
+        if let Err(e) = inject_remove().and_then(|()| file.truncate(dio as i64)) {
+            self.io_error(format_args!("Trunc-to-size failed {}", e.to_errno()));
+            self.remove_xattr(&file.dentry());
+            return false;
+        }
+        if new_size < dio {
+            let r = inject_write()
+                .and_then(|()| file.zero_range(new_size as i64, (dio - new_size) as i64));
+            if let Err(e) = r {
+                self.io_error(format_args!("Trunc-to-dio-size failed {}", e.to_errno()));
+                self.remove_xattr(&file.dentry());
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Links a tmpfile in under the object's name, replacing a stale file.
+    fn commit_tmpfile(&self) -> bool {
+        let Some(file) = self.file() else {
+            return false;
+        };
+        let Ok(fan) = self.fan() else { return false };
+        let Some(finode) = fan.inode() else {
+            return false;
+        };
+        let lock = finode.lock_parent();
+        let name = self.name.as_bytes();
+        let Ok(mut dentry) = inject_read().and_then(|()| fan.lookup_locked(&lock, name)) else {
+            return false;
+        };
+        if !dentry.is_negative() {
+            if dentry.inode().map(|i| i.as_ptr()) == Some(file.inode().as_ptr()) {
+                return true;
+            }
+            if namei::unlink(self.cache(), &fan, &lock, &dentry).is_err() {
+                return false;
+            }
+            drop(dentry);
+            dentry = match inject_read().and_then(|()| fan.lookup_locked(&lock, name)) {
+                Ok(d) => d,
+                Err(_) => return false,
+            };
+        }
+        if inject_read()
+            .and_then(|()| vfs::link(&file, &fan, &lock, &dentry))
+            .is_err()
+        {
+            return false;
+        }
+        let _guard = self.file.lock();
+        self.set_using_tmpfile(false);
+        true
+    }
+
+    /// Unlinks the backing file (the cookie was retired).
+    fn delete(&self, file: &File, why: Why) -> Result {
+        let _ = why;
+        let dentry = file.dentry();
+        let fan = self.fan()?;
+        let lock = fan.inode().ok_or(ENOENT)?.lock_parent();
+        namei::unlink(self.cache(), &fan, &lock, &dentry)
+    }
+
+    /// Saves the object's state to disk at withdrawal: xattr, and the link
+    /// of a tmpfile.
+    fn commit(&self) {
+        let cookie = self.cookie();
+        let mut update = cookie.test_and_clear_flag(cookie_flag::LOCAL_WRITE);
+        update |= cookie.test_and_clear_flag(cookie_flag::NEEDS_UPDATE);
+        if update {
+            let _ = self.set_xattr();
+        }
+        if self.using_tmpfile() {
+            self.commit_tmpfile();
+        }
+    }
+
+    fn clean_up(&self, file: &File) {
+        if self.cookie().test_flag(cookie_flag::RETIRED) {
+            if !self.using_tmpfile() {
+                let _ = self.delete(file, Why::WasRetired);
+            }
+        } else {
+            self.commit();
+        }
+        self.unmark_in_use(file);
+        let file = self.file.lock().take();
+        drop(file);
+    }
+
+    /// fscache's withdraw_cookie: the cookie is going, or the cache is.
+    ///
+    /// # Safety
+    ///
+    /// `cookie->cache_priv` must be the pointer lookup() stored, or null.
+    pub(crate) unsafe fn withdraw(cookie: Cookie) {
+        let p = cookie.priv_ptr() as *const Object;
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: stored by lookup() with Arc::into_raw; fscache calls
+        // withdraw once per successful lookup_cookie, and we clear it below.
+        let object = unsafe { Arc::from_raw(p) };
+        drop(object.cache().remove_object(&object));
+        if let Some(file) = object.file() {
+            if let Some(b) = object.cache().bound() {
+                let _secure = Secure::begin(&b.cred);
+                object.clean_up(&file);
+            }
+        }
+        cookie.set_priv(core::ptr::null_mut());
+        drop(object);
+    }
+
+    /// fscache's invalidate_cookie: swaps in an empty tmpfile; I/O in
+    /// flight finishes on the old file, which is then unlinked.
+    pub(crate) fn invalidate(&self) -> bool {
+        let cookie = self.cookie();
+        let old_tmpfile = self.using_tmpfile();
+        if self.file().is_none() {
+            cookie.resume_after_invalidation();
+            return true;
+        }
+        let Ok(new) = self.create_tmpfile() else {
+            return false;
+        };
+        let old = {
+            let mut f = self.file.lock();
+            let old = f.replace(new);
+            self.content.store(Content::NoData as u8, Ordering::Relaxed);
+            self.set_using_tmpfile(true);
+            cookie.set_flag(cookie_flag::NEEDS_UPDATE);
+            old
+        };
+        cookie.resume_after_invalidation();
+        if let Some(old) = old {
+            if !old_tmpfile {
+                if let (Ok(fan), Some(b)) = (self.fan(), self.cache().bound()) {
+                    let _secure = Secure::begin(&b.cred);
+                    if let Some(inode) = fan.inode() {
+                        let lock = inode.lock_parent();
+                        let _ =
+                            namei::bury(self.cache(), &fan, lock, &old.dentry(), Why::Invalidated);
+                    }
+                }
+            }
+            drop(old);
+        }
+        true
+    }
+
+    /// fscache's prepare_to_write: a linked file's xattr is updated before
+    /// the first local write so that a crash leaves it marked dirty.
+    pub(crate) fn prepare_to_write(&self) {
+        if !self.using_tmpfile() {
+            if let Some(b) = self.cache().bound() {
+                let _secure = Secure::begin(&b.cred);
+                let _ = self.set_xattr();
+            }
+        }
+    }
+
+    pub(crate) fn debug_id(&self) -> u32 {
+        self.debug_id
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Object {
+    fn drop(self: Pin<&mut Self>) {
+        let fscache = self.fscache;
+        // SAFETY: we do not move out of the pinned object; the two
+        // ManuallyDrop fields are dropped exactly once, here, before the
+        // object stops being counted (after which the cache may go).
+        unsafe {
+            let this = self.get_unchecked_mut();
+            ManuallyDrop::drop(&mut this.cookie);
+            ManuallyDrop::drop(&mut this.volume);
+        }
+        fscache.uncount_object();
+    }
+}
+
+fn content_from(v: u8) -> Content {
+    match v {
+        1 => Content::Single,
+        2 => Content::All,
+        3 => Content::BackfsMap,
+        4 => Content::Dirty,
+        _ => Content::NoData,
+    }
+}
+
+pub(crate) fn round_up(v: u64, to: u64) -> u64 {
+    v.div_ceil(to).wrapping_mul(to)
+}

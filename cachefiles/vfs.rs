@@ -1,0 +1,797 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Safe handles on the VFS objects a cache is made of: dentries, open
+//! files, the mount, credentials, inode locks. All of cachefiles' calls
+//! into the VFS go through here; the 6.12 `kernel` crate has no file-system
+//! abstractions yet.
+//!
+//! Every handle owns the reference it was made with and drops it in
+//! `Drop`; borrowed raw pointers never leave this module except as
+//! arguments to the fscache/netfs callbacks in `fsc.rs` and `io.rs`.
+
+use crate::sys::errno::*;
+use core::ptr::NonNull;
+use kernel::{
+    bindings,
+    error::{to_result, Error},
+    ffi::{c_char, c_int, c_long, c_void},
+    prelude::*,
+};
+
+// Only pointers to these C types cross; their layout does not matter here.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn cfh_dget(d: *mut bindings::dentry) -> *mut bindings::dentry;
+    fn cfh_d_inode(d: *const bindings::dentry) -> *mut bindings::inode;
+    fn cfh_d_is_negative(d: *const bindings::dentry) -> bool;
+    fn cfh_d_is_reg(d: *const bindings::dentry) -> bool;
+    fn cfh_d_is_dir(d: *const bindings::dentry) -> bool;
+    fn cfh_d_can_lookup(d: *const bindings::dentry) -> bool;
+    fn cfh_d_unhashed(d: *const bindings::dentry) -> bool;
+    fn cfh_d_mountpoint(d: *const bindings::dentry) -> bool;
+    fn cfh_d_parent(d: *const bindings::dentry) -> *mut bindings::dentry;
+    fn cfh_is_deaddir(inode: *mut bindings::inode) -> bool;
+    fn cfh_i_ino(inode: *const bindings::inode) -> u64;
+    fn cfh_i_blocks(inode: *const bindings::inode) -> u64;
+    fn cfh_inode_lock(inode: *mut bindings::inode);
+    fn cfh_inode_lock_parent(inode: *mut bindings::inode);
+    fn cfh_inode_unlock(inode: *mut bindings::inode);
+    fn cfh_inode_test_kernel_file(inode: *const bindings::inode) -> bool;
+    fn cfh_inode_set_kernel_file(inode: *mut bindings::inode);
+    fn cfh_inode_clear_kernel_file(inode: *mut bindings::inode);
+    fn cfh_dir_ops_ok(inode: *const bindings::inode) -> bool;
+    fn cfh_root_ok(root: *const bindings::dentry) -> bool;
+    fn cfh_sb_rdonly(d: *const bindings::dentry) -> bool;
+    fn cfh_is_idmapped_mnt(mnt: *const bindings::vfsmount) -> bool;
+    fn cfh_mnt_root(mnt: *const bindings::vfsmount) -> *mut bindings::dentry;
+    fn cfh_get_file(f: *mut bindings::file) -> *mut bindings::file;
+    fn cfh_file_inode(f: *const bindings::file) -> *mut bindings::inode;
+    fn cfh_file_dentry(f: *const bindings::file) -> *mut bindings::dentry;
+    fn cfh_file_path(f: *const bindings::file) -> *const bindings::path;
+    fn cfh_file_has_rw_iter(f: *const bindings::file) -> bool;
+    fn cfh_i_size_read(inode: *const bindings::inode) -> i64;
+    fn cfh_set_size(file: *mut bindings::file, size: i64) -> c_int;
+    fn cfh_zero_range(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
+    fn cfh_punch_hole(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
+    fn cfh_put_cred(cred: *const bindings::cred);
+    fn cfh_get_pwd(path: *mut bindings::path);
+    fn cfh_sync_fs(mnt: *mut bindings::vfsmount);
+    fn cfh_security_path_mkdir(
+        dir: *const bindings::path,
+        d: *mut bindings::dentry,
+        mode: bindings::umode_t,
+    ) -> c_int;
+    fn cfh_security_path_unlink(dir: *const bindings::path, d: *mut bindings::dentry) -> c_int;
+    fn cfh_security_path_rename(
+        od: *const bindings::path,
+        o: *mut bindings::dentry,
+        nd: *const bindings::path,
+        n: *mut bindings::dentry,
+    ) -> c_int;
+    fn cfh_security_check_dir(root: *mut bindings::dentry) -> c_int;
+    fn cfh_rename(
+        old_dir: *mut bindings::dentry,
+        old: *mut bindings::dentry,
+        new_dir: *mut bindings::dentry,
+        new: *mut bindings::dentry,
+    ) -> c_int;
+}
+
+/// `PTR_ERR`-style decoding of a returned pointer.
+fn from_err_ptr<T>(p: *mut T) -> Result<NonNull<T>> {
+    let v = p as isize;
+    if (-(bindings::MAX_ERRNO as isize)..0).contains(&v) {
+        return Err(Error::from_errno(v as c_int));
+    }
+    NonNull::new(p).ok_or(ENOMEM)
+}
+
+fn idmap() -> *mut bindings::mnt_idmap {
+    // nop_mnt_idmap is a static the VFS never frees; only its address is
+    // taken.
+    core::ptr::addr_of_mut!(bindings::nop_mnt_idmap)
+}
+
+/// An inode, borrowed from the dentry or file that pins it.
+#[derive(Clone, Copy)]
+pub(crate) struct Inode(NonNull<bindings::inode>);
+
+impl Inode {
+    pub(crate) fn as_ptr(self) -> *mut bindings::inode {
+        self.0.as_ptr()
+    }
+
+    pub(crate) fn ino(self) -> u64 {
+        // SAFETY: the inode is pinned by its owner for as long as we hold it.
+        unsafe { cfh_i_ino(self.as_ptr()) }
+    }
+
+    pub(crate) fn blocks(self) -> u64 {
+        // SAFETY: as above.
+        unsafe { cfh_i_blocks(self.as_ptr()) }
+    }
+
+    pub(crate) fn size(self) -> i64 {
+        // SAFETY: as above.
+        unsafe { cfh_i_size_read(self.as_ptr()) }
+    }
+
+    /// Takes the inode lock.
+    pub(crate) fn lock(self) -> InodeLock {
+        // SAFETY: as above; the guard unlocks.
+        unsafe { cfh_inode_lock(self.as_ptr()) };
+        InodeLock(self)
+    }
+
+    /// Takes a directory's inode lock in the parent lockdep class.
+    pub(crate) fn lock_parent(self) -> InodeLock {
+        // SAFETY: as above.
+        unsafe { cfh_inode_lock_parent(self.as_ptr()) };
+        InodeLock(self)
+    }
+
+    pub(crate) fn is_dead_dir(self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_is_deaddir(self.as_ptr()) }
+    }
+
+    pub(crate) fn dir_ops_ok(self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_dir_ops_ok(self.as_ptr()) }
+    }
+}
+
+/// A held inode lock.
+pub(crate) struct InodeLock(Inode);
+
+/// Proof that a directory's inode lock is held (by an InodeLock on it, or
+/// by a RenameLock over it).
+pub(crate) trait DirLocked {}
+impl DirLocked for InodeLock {}
+impl DirLocked for RenameLock<'_> {}
+
+impl InodeLock {
+    /// The S_KERNEL_FILE mark: set while a cache uses the file, so that
+    /// no other cache may use it and the daemon may not cull it.
+    pub(crate) fn in_use(&self) -> bool {
+        // SAFETY: the lock is held, which is what guards i_flags.
+        unsafe { cfh_inode_test_kernel_file(self.0.as_ptr()) }
+    }
+
+    /// Marks the inode in use; false if it already was.
+    pub(crate) fn mark_in_use(&self) -> bool {
+        if self.in_use() {
+            return false;
+        }
+        // SAFETY: the lock is held.
+        unsafe { cfh_inode_set_kernel_file(self.0.as_ptr()) };
+        true
+    }
+
+    pub(crate) fn unmark_in_use(&self) {
+        // SAFETY: the lock is held.
+        unsafe { cfh_inode_clear_kernel_file(self.0.as_ptr()) };
+    }
+}
+
+impl Drop for InodeLock {
+    fn drop(&mut self) {
+        // SAFETY: taken in Inode::lock*.
+        unsafe { cfh_inode_unlock(self.0.as_ptr()) };
+    }
+}
+
+/// A counted reference to a dentry.
+pub(crate) struct Dentry(NonNull<bindings::dentry>);
+
+// SAFETY: dentry references may be taken and dropped on any thread.
+unsafe impl Send for Dentry {}
+// SAFETY: all methods are safe to call concurrently (the VFS locks inside).
+unsafe impl Sync for Dentry {}
+
+impl Dentry {
+    pub(crate) fn as_ptr(&self) -> *mut bindings::dentry {
+        self.0.as_ptr()
+    }
+
+    /// The inode, if the dentry is positive.
+    pub(crate) fn inode(&self) -> Option<Inode> {
+        // SAFETY: our reference keeps the dentry alive.
+        NonNull::new(unsafe { cfh_d_inode(self.as_ptr()) }).map(Inode)
+    }
+
+    pub(crate) fn is_negative(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_d_is_negative(self.as_ptr()) }
+    }
+
+    pub(crate) fn is_reg(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_d_is_reg(self.as_ptr()) }
+    }
+
+    pub(crate) fn is_dir(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_d_is_dir(self.as_ptr()) }
+    }
+
+    pub(crate) fn can_lookup(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_d_can_lookup(self.as_ptr()) }
+    }
+
+    pub(crate) fn unhashed(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_d_unhashed(self.as_ptr()) }
+    }
+
+    pub(crate) fn is_mountpoint(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_d_mountpoint(self.as_ptr()) }
+    }
+
+    /// Whether `dir` is (still) this dentry's parent.
+    pub(crate) fn parent_is(&self, dir: &Dentry) -> bool {
+        // SAFETY: as above; d_parent is only compared, not dereferenced.
+        unsafe { cfh_d_parent(self.as_ptr()) == dir.as_ptr() }
+    }
+
+    /// Looks `name` up in this directory, whose inode lock the caller
+    /// holds (`_locked` proves it).
+    pub(crate) fn lookup_locked(&self, _locked: &impl DirLocked, name: &[u8]) -> Result<Dentry> {
+        let len = c_int::try_from(name.len()).map_err(|_| ENAMETOOLONG())?;
+        // SAFETY: the directory is pinned and locked; `name` is valid for
+        // `len` bytes (lookup_one_len takes a length, not a C string).
+        let d =
+            unsafe { bindings::lookup_one_len(name.as_ptr() as *const c_char, self.as_ptr(), len) };
+        Ok(Dentry(from_err_ptr(d)?))
+    }
+
+    /// Looks up a positive `name` in this directory without the caller
+    /// holding its lock; ENOENT if there is none.
+    pub(crate) fn lookup_positive(&self, name: &[u8]) -> Result<Dentry> {
+        let len = c_int::try_from(name.len()).map_err(|_| ENAMETOOLONG())?;
+        // SAFETY: the directory is pinned; `name` is valid for `len` bytes.
+        let d = unsafe {
+            bindings::lookup_positive_unlocked(name.as_ptr() as *const c_char, self.as_ptr(), len)
+        };
+        Ok(Dentry(from_err_ptr(d)?))
+    }
+
+    fn sb_rdonly(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { cfh_sb_rdonly(self.as_ptr()) }
+    }
+}
+
+impl Clone for Dentry {
+    fn clone(&self) -> Self {
+        // SAFETY: we hold a reference, so taking another is valid.
+        Dentry(unsafe { NonNull::new_unchecked(cfh_dget(self.as_ptr())) })
+    }
+}
+
+impl Drop for Dentry {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference.
+        unsafe { bindings::dput(self.as_ptr()) };
+    }
+}
+
+/// A counted reference to a mount.
+pub(crate) struct Mount(NonNull<bindings::vfsmount>);
+
+// SAFETY: mount references may be dropped on any thread.
+unsafe impl Send for Mount {}
+// SAFETY: only read through.
+unsafe impl Sync for Mount {}
+
+impl Mount {
+    pub(crate) fn as_ptr(&self) -> *mut bindings::vfsmount {
+        self.0.as_ptr()
+    }
+
+    /// A `struct path` of `dentry` on this mount, borrowed from both.
+    pub(crate) fn path(&self, dentry: &Dentry) -> bindings::path {
+        bindings::path {
+            mnt: self.as_ptr(),
+            dentry: dentry.as_ptr(),
+        }
+    }
+
+    /// Writes the backing superblock back (at withdrawal).
+    pub(crate) fn sync(&self) {
+        // SAFETY: the mount is pinned by our reference.
+        unsafe { cfh_sync_fs(self.as_ptr()) };
+    }
+
+    /// statfs of the mount's root: (files free, blocks available, total
+    /// files, total blocks, block size).
+    pub(crate) fn statfs(&self, root: &Dentry) -> Result<StatFs> {
+        let path = self.path(root);
+        let mut st = bindings::kstatfs::default();
+        // SAFETY: `path` is valid (both parts pinned), `st` is writable.
+        to_result(unsafe { bindings::vfs_statfs(&path, &mut st) })?;
+        Ok(StatFs {
+            ffree: st.f_ffree,
+            bavail: st.f_bavail,
+            files: st.f_files,
+            blocks: st.f_blocks,
+            bsize: st.f_bsize as i64,
+        })
+    }
+
+    /// statfs of the whole mount.
+    pub(crate) fn statfs_root(&self) -> Result<StatFs> {
+        // SAFETY: the mount pins its root dentry.
+        let root = unsafe { cfh_mnt_root(self.as_ptr()) };
+        let path = bindings::path {
+            mnt: self.as_ptr(),
+            dentry: root,
+        };
+        let mut st = bindings::kstatfs::default();
+        // SAFETY: `path` is valid, `st` is writable.
+        to_result(unsafe { bindings::vfs_statfs(&path, &mut st) })?;
+        Ok(StatFs {
+            ffree: st.f_ffree,
+            bavail: st.f_bavail,
+            files: st.f_files,
+            blocks: st.f_blocks,
+            bsize: st.f_bsize as i64,
+        })
+    }
+
+    /// mnt_want_write() / mnt_drop_write() around `f`.
+    pub(crate) fn with_write<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        // SAFETY: the mount is pinned.
+        to_result(unsafe { bindings::mnt_want_write(self.as_ptr()) })?;
+        let r = f();
+        // SAFETY: paired with the successful mnt_want_write above.
+        unsafe { bindings::mnt_drop_write(self.as_ptr()) };
+        r
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference.
+        unsafe { bindings::mntput(self.as_ptr()) };
+    }
+}
+
+/// What statfs tells about the backing filesystem.
+pub(crate) struct StatFs {
+    pub(crate) ffree: u64,
+    pub(crate) bavail: u64,
+    pub(crate) files: u64,
+    pub(crate) blocks: u64,
+    pub(crate) bsize: i64,
+}
+
+/// Looks a directory path up (at bind): the mount and the dentry.
+pub(crate) fn kern_path_dir(name: &CStr) -> Result<(Mount, Dentry)> {
+    let mut path = bindings::path::default();
+    // SAFETY: `name` is NUL-terminated; `path` is writable.
+    to_result(unsafe {
+        bindings::kern_path(name.as_char_ptr(), bindings::LOOKUP_DIRECTORY, &mut path)
+    })?;
+    // SAFETY: kern_path() succeeded, so both references are ours.
+    unsafe {
+        Ok((
+            Mount(NonNull::new_unchecked(path.mnt)),
+            Dentry(NonNull::new_unchecked(path.dentry)),
+        ))
+    }
+}
+
+/// Checks what cachefiles needs of the root of a cache.
+pub(crate) fn check_root(mnt: &Mount, root: &Dentry) -> Result {
+    // SAFETY: the mount is pinned.
+    if unsafe { cfh_is_idmapped_mnt(mnt.as_ptr()) } {
+        pr_warn!("File cache on idmapped mounts not supported");
+        return Err(EINVAL);
+    }
+    // SAFETY: the dentry is pinned.
+    if !unsafe { cfh_root_ok(root.as_ptr()) } {
+        return Err(EOPNOTSUPP());
+    }
+    if root.sb_rdonly() {
+        return Err(EROFS);
+    }
+    Ok(())
+}
+
+/// The LSM's say on creating directories and files under the root.
+pub(crate) fn security_check_dir(root: &Dentry) -> Result {
+    // SAFETY: the dentry is pinned.
+    match to_result(unsafe { cfh_security_check_dir(root.as_ptr()) }) {
+        Err(e) if e == EOPNOTSUPP() => Ok(()),
+        r => r,
+    }
+}
+
+/// The daemon's current working directory (cull and inuse name files in
+/// it, the daemon having fchdir'd there).
+pub(crate) fn pwd() -> (Mount, Dentry) {
+    let mut path = bindings::path::default();
+    // SAFETY: `path` is writable; get_fs_pwd takes references for us.
+    unsafe { cfh_get_pwd(&mut path) };
+    // SAFETY: get_fs_pwd() always returns a valid, referenced path.
+    unsafe {
+        (
+            Mount(NonNull::new_unchecked(path.mnt)),
+            Dentry(NonNull::new_unchecked(path.dentry)),
+        )
+    }
+}
+
+/// mkdir of the negative dentry `d` in `dir` (locked by the caller).
+pub(crate) fn mkdir(mnt: &Mount, dir: &Dentry, _locked: &InodeLock, d: &Dentry) -> Result {
+    let path = mnt.path(dir);
+    // SAFETY: all pinned; the parent is locked as vfs_mkdir requires.
+    to_result(unsafe { cfh_security_path_mkdir(&path, d.as_ptr(), 0o700) })?;
+    let inode = dir.inode().ok_or(ENOENT)?;
+    // SAFETY: as above.
+    to_result(unsafe { bindings::vfs_mkdir(idmap(), inode.as_ptr(), d.as_ptr(), 0o700) })
+}
+
+/// The LSM's say on unlinking `d` from `dir`.
+pub(crate) fn security_unlink(mnt: &Mount, dir: &Dentry, d: &Dentry) -> Result {
+    let path = mnt.path(dir);
+    // SAFETY: all pinned.
+    to_result(unsafe { cfh_security_path_unlink(&path, d.as_ptr()) })
+}
+
+/// unlink of `d` from `dir` (locked by the caller).
+pub(crate) fn unlink(dir: &Dentry, _locked: &InodeLock, d: &Dentry) -> Result {
+    let inode = dir.inode().ok_or(ENOENT)?;
+    // SAFETY: as above.
+    to_result(unsafe {
+        bindings::vfs_unlink(idmap(), inode.as_ptr(), d.as_ptr(), core::ptr::null_mut())
+    })
+}
+
+/// Security check before a rename into the graveyard.
+pub(crate) fn security_rename(
+    mnt: &Mount,
+    old_dir: &Dentry,
+    old: &Dentry,
+    new_dir: &Dentry,
+    new: &Dentry,
+) -> Result {
+    let op = mnt.path(old_dir);
+    let np = mnt.path(new_dir);
+    // SAFETY: all pinned; both parents are locked by the caller's RenameLock.
+    to_result(unsafe { cfh_security_path_rename(&op, old.as_ptr(), &np, new.as_ptr()) })
+}
+
+/// rename of `old` in `old_dir` to `new` in `new_dir`, under a RenameLock.
+pub(crate) fn rename(
+    _locked: &RenameLock<'_>,
+    old_dir: &Dentry,
+    old: &Dentry,
+    new_dir: &Dentry,
+    new: &Dentry,
+) -> Result {
+    // SAFETY: all pinned; both parents are locked.
+    to_result(unsafe {
+        cfh_rename(
+            old_dir.as_ptr(),
+            old.as_ptr(),
+            new_dir.as_ptr(),
+            new.as_ptr(),
+        )
+    })
+}
+
+/// Both directories of a rename locked (lock_rename); `trap` is the dentry
+/// a rename must not touch.
+pub(crate) struct RenameLock<'a> {
+    a: &'a Dentry,
+    b: &'a Dentry,
+    trap: *mut bindings::dentry,
+}
+
+impl<'a> RenameLock<'a> {
+    pub(crate) fn lock(a: &'a Dentry, b: &'a Dentry) -> Result<Self> {
+        // SAFETY: both dentries are pinned.
+        let trap = unsafe { bindings::lock_rename(a.as_ptr(), b.as_ptr()) };
+        let v = trap as isize;
+        if (-(bindings::MAX_ERRNO as isize)..0).contains(&v) {
+            return Err(Error::from_errno(v as c_int));
+        }
+        Ok(RenameLock { a, b, trap })
+    }
+
+    pub(crate) fn is_trap(&self, d: &Dentry) -> bool {
+        self.trap == d.as_ptr()
+    }
+}
+
+impl Drop for RenameLock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: locked in lock() with the same pair.
+        unsafe { bindings::unlock_rename(self.a.as_ptr(), self.b.as_ptr()) };
+    }
+}
+
+/// Reads an xattr into `buf`; returns the length read.
+pub(crate) fn getxattr(d: &Dentry, name: &[u8], buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: the dentry is pinned, `name` is NUL-terminated (checked by
+    // the callers' constants), `buf` is writable for its length.
+    let n = unsafe {
+        bindings::vfs_getxattr(
+            idmap(),
+            d.as_ptr(),
+            name.as_ptr() as *const c_char,
+            buf.as_mut_ptr() as *mut c_void,
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return Err(Error::from_errno(n as c_int));
+    }
+    Ok(n as usize)
+}
+
+/// Sets an xattr (the caller holds write access to the mount).
+pub(crate) fn setxattr(d: &Dentry, name: &[u8], value: &[u8]) -> Result {
+    // SAFETY: as for getxattr; `value` is readable for its length.
+    to_result(unsafe {
+        bindings::vfs_setxattr(
+            idmap(),
+            d.as_ptr(),
+            name.as_ptr() as *const c_char,
+            value.as_ptr() as *const c_void,
+            value.len(),
+            0,
+        )
+    })
+}
+
+/// Removes an xattr (the caller holds write access to the mount).
+pub(crate) fn removexattr(d: &Dentry, name: &[u8]) -> Result {
+    // SAFETY: as for getxattr.
+    to_result(unsafe {
+        bindings::vfs_removexattr(idmap(), d.as_ptr(), name.as_ptr() as *const c_char)
+    })
+}
+
+/// A counted reference to an open file.
+pub(crate) struct File(NonNull<bindings::file>);
+
+// SAFETY: file references may be taken and dropped on any thread (fput
+// defers the final release to a safe context).
+unsafe impl Send for File {}
+// SAFETY: the methods are safe to call concurrently.
+unsafe impl Sync for File {}
+
+impl File {
+    pub(crate) fn as_ptr(&self) -> *mut bindings::file {
+        self.0.as_ptr()
+    }
+
+    /// Takes an extra reference and hands it over as a raw pointer (for
+    /// `cres->cache_priv2`).
+    pub(crate) fn get_raw(&self) -> *mut bindings::file {
+        // SAFETY: we hold a reference.
+        unsafe { cfh_get_file(self.as_ptr()) }
+    }
+
+    /// # Safety
+    ///
+    /// `p` must be a file reference the caller hands over.
+    pub(crate) unsafe fn from_raw(p: NonNull<bindings::file>) -> Self {
+        File(p)
+    }
+
+    /// Borrows a file that someone else keeps a reference on, taking our
+    /// own.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be a valid file for the duration of the call.
+    pub(crate) unsafe fn get(p: NonNull<bindings::file>) -> Self {
+        // SAFETY: per the contract.
+        File(unsafe { NonNull::new_unchecked(cfh_get_file(p.as_ptr())) })
+    }
+
+    pub(crate) fn inode(&self) -> Inode {
+        // SAFETY: an open file always has an inode, pinned by the file.
+        Inode(unsafe { NonNull::new_unchecked(cfh_file_inode(self.as_ptr())) })
+    }
+
+    /// The file's dentry, with a reference of its own.
+    pub(crate) fn dentry(&self) -> Dentry {
+        // SAFETY: an open file pins its dentry; we take another reference.
+        Dentry(unsafe { NonNull::new_unchecked(cfh_dget(cfh_file_dentry(self.as_ptr()))) })
+    }
+
+    pub(crate) fn has_rw_iter(&self) -> bool {
+        // SAFETY: the file is pinned.
+        unsafe { cfh_file_has_rw_iter(self.as_ptr()) }
+    }
+
+    pub(crate) fn llseek(&self, pos: i64, whence: u32) -> Result<i64> {
+        // SAFETY: the file is pinned.
+        let r = unsafe { bindings::vfs_llseek(self.as_ptr(), pos, whence as c_int) };
+        if (-(bindings::MAX_ERRNO as i64)..0).contains(&r) {
+            return Err(Error::from_errno(r as c_int));
+        }
+        Ok(r)
+    }
+
+    pub(crate) fn truncate(&self, size: i64) -> Result {
+        // SAFETY: the file (and so its path) is pinned.
+        let r: c_long = unsafe { bindings::vfs_truncate(cfh_file_path(self.as_ptr()), size) };
+        to_result(r as c_int)
+    }
+
+    /// notify_change(ATTR_SIZE); the caller holds the inode lock.
+    pub(crate) fn set_size(&self, _locked: &InodeLock, size: i64) -> Result {
+        // SAFETY: the file is pinned and its inode locked.
+        to_result(unsafe { cfh_set_size(self.as_ptr(), size) })
+    }
+
+    pub(crate) fn zero_range(&self, pos: i64, len: i64) -> Result {
+        // SAFETY: the file is pinned.
+        to_result(unsafe { cfh_zero_range(self.as_ptr(), pos, len) })
+    }
+
+    pub(crate) fn punch_hole(&self, pos: i64, len: i64) -> Result {
+        // SAFETY: the file is pinned.
+        to_result(unsafe { cfh_punch_hole(self.as_ptr(), pos, len) })
+    }
+
+    pub(crate) fn touch_atime(&self) {
+        // SAFETY: the file (and so its path) is pinned.
+        unsafe { bindings::touch_atime(cfh_file_path(self.as_ptr())) };
+    }
+
+    /// mnt_want_write_file() / mnt_drop_write_file() around `f`.
+    pub(crate) fn with_write<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        // SAFETY: the file is pinned.
+        to_result(unsafe { bindings::mnt_want_write_file(self.as_ptr()) })?;
+        let r = f();
+        // SAFETY: paired with the successful call above.
+        unsafe { bindings::mnt_drop_write_file(self.as_ptr()) };
+        r
+    }
+}
+
+impl Clone for File {
+    fn clone(&self) -> Self {
+        // SAFETY: we hold a reference.
+        File(unsafe { NonNull::new_unchecked(cfh_get_file(self.as_ptr())) })
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference; fput() is safe in any context.
+        unsafe { bindings::fput(self.as_ptr()) };
+    }
+}
+
+/// Flags every backing file is opened with.
+const OPEN_FLAGS: c_int = (bindings::O_RDWR | bindings::O_LARGEFILE | bindings::O_DIRECT) as c_int;
+
+/// Opens the file at `d` for direct I/O with the cache's credentials.
+pub(crate) fn open(mnt: &Mount, d: &Dentry, cred: &Cred) -> Result<File> {
+    let path = mnt.path(d);
+    // SAFETY: the path is pinned; the cred is valid.
+    let f = unsafe { bindings::kernel_file_open(&path, OPEN_FLAGS, cred.as_ptr()) };
+    Ok(File(from_err_ptr(f)?))
+}
+
+/// Creates an unlinked file in `dir`, open for direct I/O.
+pub(crate) fn tmpfile(mnt: &Mount, dir: &Dentry, cred: &Cred) -> Result<File> {
+    let path = mnt.path(dir);
+    // SAFETY: the path is pinned; the cred is valid.
+    let f = unsafe {
+        bindings::kernel_tmpfile_open(
+            idmap(),
+            &path,
+            (bindings::S_IFREG | 0o600) as bindings::umode_t,
+            OPEN_FLAGS,
+            cred.as_ptr(),
+        )
+    };
+    Ok(File(from_err_ptr(f)?))
+}
+
+/// Links the (tmp)file `file` into `dir` as the negative dentry `d`.
+pub(crate) fn link(file: &File, dir: &Dentry, _locked: &InodeLock, d: &Dentry) -> Result {
+    let inode = dir.inode().ok_or(ENOENT)?;
+    let old = file.dentry();
+    // SAFETY: all pinned; the parent is locked.
+    to_result(unsafe {
+        bindings::vfs_link(
+            old.as_ptr(),
+            idmap(),
+            inode.as_ptr(),
+            d.as_ptr(),
+            core::ptr::null_mut(),
+        )
+    })
+}
+
+/// A counted reference to a set of credentials.
+pub(crate) struct Cred(NonNull<bindings::cred>);
+
+// SAFETY: credentials are immutable once committed and refcounted.
+unsafe impl Send for Cred {}
+// SAFETY: as above.
+unsafe impl Sync for Cred {}
+
+impl Cred {
+    pub(crate) fn as_ptr(&self) -> *const bindings::cred {
+        self.0.as_ptr()
+    }
+
+    /// Kernel credentials for the cache, based on the current task, with
+    /// the security override `secid` if the daemon gave one.
+    pub(crate) fn for_cache(secid: Option<u32>) -> Result<Cred> {
+        // SAFETY: prepare_kernel_cred() copies the current task's creds.
+        let new = unsafe { bindings::prepare_kernel_cred(bindings::get_current()) };
+        let new = NonNull::new(new).ok_or(ENOMEM)?;
+        let cred = Cred(new);
+        if let Some(secid) = secid {
+            // SAFETY: `new` is ours and not yet shared.
+            let r = unsafe { bindings::set_security_override(new.as_ptr(), secid) };
+            if r < 0 {
+                pr_err!(
+                    "Security denies permission to nominate security context: error {}\n",
+                    r
+                );
+                return Err(Error::from_errno(r));
+            }
+        }
+        Ok(cred)
+    }
+
+    /// A copy of the credentials in force (the cache's, inside a Secure),
+    /// creating files as `root`'s security context says.
+    pub(crate) fn create_files_as(root: &Dentry) -> Result<Cred> {
+        // SAFETY: prepare_creds() copies the current (overridden) creds.
+        let new = NonNull::new(unsafe { bindings::prepare_creds() }).ok_or(ENOMEM)?;
+        let inode = root.inode().ok_or(ENOENT)?;
+        // SAFETY: `new` is ours; the inode is pinned by `root`.
+        let r = unsafe { bindings::set_create_files_as(new.as_ptr(), inode.as_ptr()) };
+        if r < 0 {
+            // SAFETY: never committed or shared.
+            unsafe { bindings::abort_creds(new.as_ptr()) };
+            return Err(Error::from_errno(r));
+        }
+        Ok(Cred(new))
+    }
+}
+
+impl Drop for Cred {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference.
+        unsafe { cfh_put_cred(self.as_ptr()) };
+    }
+}
+
+/// The cache's credentials in force for the current task until dropped.
+pub(crate) struct Secure(*const bindings::cred);
+
+impl Secure {
+    pub(crate) fn begin(cred: &Cred) -> Self {
+        // SAFETY: `cred` is valid and outlives the guard (the cache owns it).
+        Secure(unsafe { bindings::override_creds(cred.as_ptr()) })
+    }
+}
+
+impl Drop for Secure {
+    fn drop(&mut self) {
+        // SAFETY: restores what override_creds() returned.
+        unsafe { bindings::revert_creds(self.0) };
+    }
+}
+
+/// Wall-clock seconds (graveyard names).
+pub(crate) fn real_seconds() -> u32 {
+    // SAFETY: reads the clock.
+    unsafe { bindings::ktime_get_real_seconds() as u32 }
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Volumes: one directory `cache/I<volume key>` per fscache volume, holding
+//! 256 fan-out directories `@00`..`@ff` and an xattr with the volume's
+//! coherency data.
+
+use crate::cache::{inject_read, inject_write, Cache};
+use crate::coherency::{self, VolumeCheck};
+use crate::fsc::VolumeCookie;
+use crate::io_error;
+use crate::key;
+use crate::namei::{self, Dir, Why};
+use crate::sys::errno::*;
+use crate::vfs::{self, Dentry, Secure};
+use kernel::{
+    new_spinlock,
+    prelude::*,
+    sync::{Arc, SpinLock},
+};
+
+/// The directories of a live volume.
+struct Dirs {
+    dir: Dir,
+    fanout: KVec<Dir>,
+}
+
+#[pin_data]
+pub(crate) struct Volume {
+    cache: Arc<Cache>,
+    vcookie: VolumeCookie,
+    /// Released when fscache frees or the cache withdraws the volume.
+    #[pin]
+    dirs: SpinLock<Option<Dirs>>,
+}
+
+impl Volume {
+    pub(crate) fn cache(&self) -> &Arc<Cache> {
+        &self.cache
+    }
+
+    pub(crate) fn vcookie(&self) -> VolumeCookie {
+        self.vcookie
+    }
+
+    /// The fan-out directory for a cookie key hash, with its own reference.
+    pub(crate) fn fan(&self, key_hash: u32) -> Result<Dentry> {
+        let dirs = self.dirs.lock();
+        let d = dirs.as_ref().ok_or(ENOBUFS())?;
+        let fan: &Dentry = d.fanout.get((key_hash & 0xff) as usize).ok_or(ENOBUFS())?;
+        Ok(fan.clone())
+    }
+
+    fn dir(&self) -> Result<Dentry> {
+        let dirs = self.dirs.lock();
+        let d: &Dentry = &dirs.as_ref().ok_or(ENOBUFS())?.dir;
+        Ok(d.clone())
+    }
+
+    /// Stores the volume's coherency data on its directory.
+    pub(crate) fn set_xattr(&self) -> bool {
+        let Ok(dir) = self.dir() else { return false };
+        set_xattr(&self.cache, &dir, self.vcookie)
+    }
+
+    /// fscache's acquire_volume: sets the volume up on disk.
+    pub(crate) fn acquire(cache: &Arc<Cache>, vcookie: VolumeCookie) {
+        let Some(b) = cache.bound() else { return };
+        let _secure = Secure::begin(&b.cred);
+        let vkey = vcookie.key();
+        let mut name = KVec::new();
+        if name
+            .extend_with(key::volume_dir_len(vkey.len()), 0u8, GFP_KERNEL)
+            .is_err()
+        {
+            return;
+        }
+        if key::volume_dir_name(vkey, &mut name).is_none() {
+            return;
+        }
+        let dir = loop {
+            let mut is_new = false;
+            let Ok(dir) = namei::get_directory(cache, &b.mnt, &b.store, &name, Some(&mut is_new))
+            else {
+                return;
+            };
+            if is_new {
+                if !set_xattr(cache, &dir, vcookie) {
+                    return;
+                }
+                break dir;
+            }
+            match check_xattr(cache, &dir, vcookie) {
+                Ok(()) => break dir,
+                Err(e) if e == ESTALE() => {
+                    // Stale volume: bury it and make a new one.
+                    let lock = b.store.inode().map(|i| i.lock_parent());
+                    if let Some(lock) = lock {
+                        let _ = namei::bury(cache, &b.store, lock, &dir, Why::VolumeIsWeird);
+                    }
+                    drop(dir);
+                    continue;
+                }
+                Err(_) => return,
+            }
+        };
+        let mut fanout = KVec::new();
+        if fanout.reserve(256, GFP_KERNEL).is_err() {
+            return;
+        }
+        for i in 0..=255u8 {
+            let Ok(fan) = namei::get_directory(cache, &b.mnt, &dir, &key::fanout_name(i), None)
+            else {
+                return;
+            };
+            if fanout.push(fan, GFP_KERNEL).is_err() {
+                return;
+            }
+        }
+        let volume = Arc::pin_init(
+            pin_init!(Volume {
+                cache: cache.clone(),
+                vcookie,
+                dirs <- new_spinlock!(Some(Dirs { dir, fanout }), "cachefiles_volume"),
+            }),
+            GFP_KERNEL,
+        );
+        let Ok(volume) = volume else { return };
+        if cache.add_volume(volume.clone()).is_err() {
+            volume.release_dirs();
+            return;
+        }
+        vcookie.set_priv(Arc::into_raw(volume) as *mut _);
+        // Stop fscache waking withdrawers on every access count drop to 0.
+        vcookie.pin_access();
+    }
+
+    fn release_dirs(&self) {
+        let dirs = self.dirs.lock().take();
+        drop(dirs);
+    }
+
+    /// fscache's free_volume: the netfs is done with the volume.
+    pub(crate) fn free(vcookie: VolumeCookie) {
+        let p = vcookie.priv_ptr() as *const Volume;
+        if p.is_null() {
+            return;
+        }
+        vcookie.set_priv(core::ptr::null_mut());
+        // SAFETY: set from Arc::into_raw in acquire(); cleared just above,
+        // so this reference is taken back exactly once.
+        let volume = unsafe { Arc::from_raw(p) };
+        drop(volume.cache.remove_volume(vcookie));
+        volume.release_dirs();
+    }
+
+    /// Withdrawal by the cache (unbind): saves the coherency data and
+    /// lets the directories go.
+    pub(crate) fn withdraw(&self) {
+        let _ = self.set_xattr();
+        let p = self.vcookie.priv_ptr() as *const Volume;
+        if !p.is_null() && core::ptr::eq(p, self) {
+            self.vcookie.set_priv(core::ptr::null_mut());
+            // SAFETY: as in free(): the pointer fscache held is ours and is
+            // cleared before being taken back.
+            drop(unsafe { Arc::from_raw(p) });
+        }
+        self.release_dirs();
+    }
+}
+
+fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> bool {
+    let Some(b) = cache.bound() else { return false };
+    let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
+    let Some(n) = coherency::encode_volume(vcookie.coherency(), &mut buf) else {
+        return false;
+    };
+    let r = inject_write().and_then(|()| {
+        b.mnt
+            .with_write(|| vfs::setxattr(dir, coherency::XATTR_NAME, &buf[..n]))
+    });
+    match r {
+        Ok(()) => true,
+        Err(e) => {
+            if e != ENOMEM {
+                io_error!(cache, "Failed to set xattr with error {}", e.to_errno());
+            }
+            false
+        }
+    }
+}
+
+fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> Result {
+    let coh = vcookie.coherency();
+    let len = coherency::VOLUME_HEADER_LEN + coh.len();
+    let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
+    let read =
+        inject_read().and_then(|()| vfs::getxattr(dir, coherency::XATTR_NAME, &mut buf[..len]));
+    let n = match read {
+        Ok(n) => n,
+        Err(e) => {
+            if e == EIO {
+                io_error!(cache, "Failed to read xattr with error {}", e.to_errno());
+            }
+            return Err(e);
+        }
+    };
+    match coherency::check_volume(&buf[..n], coh) {
+        VolumeCheck::Ok => Ok(()),
+        _ => Err(ESTALE()),
+    }
+}
