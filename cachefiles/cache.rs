@@ -170,7 +170,19 @@ impl Cache {
     /// starting or stopping culling as the limits say. ENOBUFS() if not.
     pub(crate) fn has_space(&self, files: u64, blocks: u64, why: SpaceFor) -> Result {
         let b = self.bound().ok_or(ENOBUFS())?;
-        let st = match b.mnt.statfs_root() {
+        self.has_space_on(&b.mnt, &b.t, files, blocks, why)
+    }
+
+    /// has_space() on a mount with limits, before they are published.
+    pub(crate) fn has_space_on(
+        &self,
+        mnt: &Mount,
+        t: &Thresholds,
+        files: u64,
+        blocks: u64,
+        why: SpaceFor,
+    ) -> Result {
+        let st = match mnt.statfs_root() {
             Ok(st) => st,
             Err(e) => {
                 if e == EIO {
@@ -180,7 +192,7 @@ impl Cache {
             }
         };
         let (verdict, change) = space::assess(
-            &b.t,
+            t,
             st.ffree,
             st.bavail,
             self.b_writing.load(Ordering::Relaxed),
@@ -288,8 +300,9 @@ impl Cache {
         let bsize = st.bsize as u32;
         let t = Thresholds::from_statfs(limits, st.files, st.blocks);
 
-        let store = crate::namei::get_directory(self, &mnt, &root, b"cache", None)?;
-        let graveyard = crate::namei::get_directory(self, &mnt, &root, b"graveyard", None)?;
+        let space = || self.has_space_on(&mnt, &t, 1, 0, SpaceFor::Create);
+        let store = crate::namei::get_directory(&mnt, &root, b"cache", None, &space)?;
+        let graveyard = crate::namei::get_directory(&mnt, &root, b"graveyard", None, &space)?;
         let bound = KBox::new(
             Bound {
                 fscache,

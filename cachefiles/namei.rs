@@ -2,7 +2,7 @@
 //! Directories of the cache, the graveyard, and the daemon's `cull` and
 //! `inuse` requests: path-level work on the backing filesystem.
 
-use crate::cache::{inject_read, inject_remove, inject_write, Cache, SpaceFor};
+use crate::cache::{inject_read, inject_remove, inject_write, Cache};
 use crate::io_error;
 use crate::sys::errno::*;
 use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};
@@ -58,11 +58,11 @@ pub(crate) enum Why {
 /// Looks up (and if need be creates) the directory `name` in `dir` and
 /// marks it in use. `is_new` is set if it was created.
 pub(crate) fn get_directory(
-    cache: &Cache,
     mnt: &Mount,
     dir: &Dentry,
     name: &[u8],
     mut is_new: Option<&mut bool>,
+    space: &dyn Fn() -> Result,
 ) -> Result<Dir> {
     let dinode = dir.inode().ok_or(ENOENT)?;
     let dlock = dinode.lock_parent();
@@ -79,8 +79,7 @@ pub(crate) fn get_directory(
         if !sub.is_negative() {
             break sub;
         }
-        let made = cache
-            .has_space(1, 0, SpaceFor::Create)
+        let made = space()
             .and_then(|()| inject_write())
             .and_then(|()| vfs::mkdir(mnt, dir, &dlock, &sub));
         if let Err(e) = made {

@@ -3,7 +3,7 @@
 //! 256 fan-out directories `@00`..`@ff` and an xattr with the volume's
 //! coherency data.
 
-use crate::cache::{inject_read, inject_write, Cache};
+use crate::cache::{inject_read, inject_write, Cache, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
 use crate::fsc::VolumeCookie;
 use crate::io_error;
@@ -76,9 +76,10 @@ impl Volume {
         if key::volume_dir_name(vkey, &mut name).is_none() {
             return;
         }
+        let space = || cache.has_space(1, 0, SpaceFor::Create);
         let dir = loop {
             let mut is_new = false;
-            let Ok(dir) = namei::get_directory(cache, &b.mnt, &b.store, &name, Some(&mut is_new))
+            let Ok(dir) = namei::get_directory(&b.mnt, &b.store, &name, Some(&mut is_new), &space)
             else {
                 return;
             };
@@ -107,7 +108,7 @@ impl Volume {
             return;
         }
         for i in 0..=255u8 {
-            let Ok(fan) = namei::get_directory(cache, &b.mnt, &dir, &key::fanout_name(i), None)
+            let Ok(fan) = namei::get_directory(&b.mnt, &dir, &key::fanout_name(i), None, &space)
             else {
                 return;
             };
