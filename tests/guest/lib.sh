@@ -19,11 +19,12 @@ not_ok() {
 	FSRS_FAILED=1
 }
 
-# check DESC CMD...: a subtest that passes when CMD succeeds.
+# check DESC CMD...: a subtest that passes when CMD succeeds; returns
+# CMD's verdict (0 or 1), so that must can act on it.
 check() {
 	_d=$1
 	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
+	if "$@"; then ok "$_d"; else not_ok "$_d"; return 1; fi
 }
 
 # must DESC CMD...: like check, but a failure ends the test.
