@@ -19,11 +19,12 @@ not_ok() {
 	FSRS_FAILED=1
 }
 
-# check DESC CMD...: a subtest that passes when CMD succeeds.
+# check DESC CMD...: a subtest that passes when CMD succeeds; returns
+# CMD's verdict (0 or 1), so that must can act on it.
 check() {
 	_d=$1
 	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
+	if "$@"; then ok "$_d"; else not_ok "$_d"; return 1; fi
 }
 
 # must DESC CMD...: like check, but a failure ends the test.
@@ -35,14 +36,53 @@ finish() {
 	exit $FSRS_FAILED
 }
 
-# Which implementation of module $1 modprobe loads (ours say fscache-rs
-# in their description; sysfs does not show descriptions, modinfo does).
+# Which implementation of module $1 is loaded or, when it is not loaded,
+# which one modprobe would load. A loaded module is judged by its taint
+# flags: ours are built out of tree, so the kernel marks them O (the C
+# ones come from the kernel build and are not), which stays true when a
+# test swaps implementations by hand. modprobe's choice is judged by
+# modinfo: ours say fscache-rs in their description.
 impl_of() {
-	if modinfo -F description "$1" 2>/dev/null | grep -q fscache-rs; then
+	if [ -e "/sys/module/$1/initstate" ]; then
+		case $(cat "/sys/module/$1/taint") in
+		*O*) echo rust ;;
+		*) echo c ;;
+		esac
+	elif modinfo -F description "$1" 2>/dev/null | grep -q fscache-rs; then
 		echo rust
 	else
 		echo c
 	fi
+}
+
+# The module file of each implementation of cachefiles in every guest,
+# whatever the cell installed for modprobe.
+cachefiles_ko() {
+	case $1 in
+	c) echo "/lib/modules/$(uname -r)/kernel/fs/cachefiles/cachefiles.ko" ;;
+	rust) echo /fsrs/modules/rust/cachefiles.ko ;;
+	*) echo "cachefiles_ko: c or rust, not '$1'" >&2; return 1 ;;
+	esac
+}
+
+# load_cachefiles_impl c|rust: inserts that implementation of cachefiles
+# (after fscache and netfs, which the C one needs: insmod resolves no
+# dependencies) and checks that it is the one loaded.
+load_cachefiles_impl() {
+	_ko=$(cachefiles_ko "$1") || return 1
+	modprobe fscache && modprobe netfs || return 1
+	insmod "$_ko" || { echo "insmod $_ko failed"; return 1; }
+	if [ "$(impl_of cachefiles)" != "$1" ]; then
+		echo "loaded $_ko but impl_of says $(impl_of cachefiles)"
+		return 1
+	fi
+	echo "cachefiles: $1 ($_ko) loaded"
+}
+
+# Removes cachefiles, retrying while the last cache is still letting go.
+unload_cachefiles() {
+	wait_for 30 rmmod cachefiles 2>/dev/null || rmmod cachefiles || return 1
+	[ ! -e /sys/module/cachefiles ]
 }
 
 # Loads the caching stack in the order the split needs. modprobe picks our
@@ -106,4 +146,41 @@ run_kunit() {
 	[ -z "$3" ] || $3
 	rmmod "$1"
 	rmmod fscache
+}
+
+# cachefilesd on the cache disk, tag "fsrs". write_cachefilesd_conf
+# [LINE...] writes its configuration: the cache dir and tag, then the
+# given lines (limits), or by default limits low enough that a test's
+# data never makes it cull.
+write_cachefilesd_conf() {
+	{
+		echo "dir /var/cache/fscache"
+		echo "tag fsrs"
+		if [ $# = 0 ]; then
+			printf '%s\n' "brun 10%" "bcull 7%" "bstop 3%" "frun 10%" "fcull 7%" "fstop 3%"
+		else
+			printf '%s\n' "$@"
+		fi
+	} >/etc/cachefilesd.conf
+}
+
+cache_active() {
+	grep -q " A fsrs\$" /proc/fs/fscache/caches
+}
+
+# Starts cachefilesd in the foreground mode, in the background of the
+# test, logging to /tmp/cachefilesd.log; waits until the cache is bound.
+start_cachefilesd() {
+	[ -f /etc/cachefilesd.conf ] || write_cachefilesd_conf
+	cachefilesd -n -s -p /run/cachefilesd.pid -f /etc/cachefilesd.conf \
+		>>/tmp/cachefilesd.log 2>&1 &
+	CACHEFILESD_PID=$!
+	wait_for 60 cache_active
+}
+
+# Stops cachefilesd; closing the device withdraws the cache.
+stop_cachefilesd() {
+	kill "$CACHEFILESD_PID" 2>/dev/null
+	wait "$CACHEFILESD_PID"
+	wait_for 30 sh -c '! grep -q " A fsrs\$" /proc/fs/fscache/caches'
 }

@@ -2,10 +2,12 @@
 /*
  * fsrs-devio: talk to a command device (/dev/cachefiles) from guest tests.
  *
- *   fsrs-devio DEVICE [ARG...]
+ *   fsrs-devio [--no-sys-admin] DEVICE [ARG...]
  *
- * Opens DEVICE once, then for each ARG: "@read" reads up to a page and
- * prints "READ <n>", "@poll" polls without waiting and prints "POLL <mask>",
+ * Opens DEVICE once (after dropping CAP_SYS_ADMIN with --no-sys-admin),
+ * then for each ARG: "@read" reads up to a page and prints "READ <n>",
+ * "@status" reads and prints "STATUS <text read>", "@poll" polls without
+ * waiting and prints "POLL <mask>",
  * anything else is written as one command, printing "OK <cmd>" or
  * "<ERRNO-NAME> <cmd>" (e.g. "EINVAL bstop 50%"). An open failure prints
  * "OPEN <ERRNO-NAME>" and exits 1. "\n" in an ARG stands for a newline and
@@ -13,6 +15,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -45,13 +49,37 @@ static size_t unescape(char *s)
 	return out - s;
 }
 
+/* Drops CAP_SYS_ADMIN from every set, staying uid 0 (so file permissions
+ * still let us open the device and only the driver's capable() says no). */
+static int drop_sys_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	int bit = CAP_SYS_ADMIN;
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[bit / 32].effective &= ~(1u << (bit % 32));
+	d[bit / 32].permitted &= ~(1u << (bit % 32));
+	d[bit / 32].inheritable &= ~(1u << (bit % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[8192];
 	int fd, i;
 
+	if (argc > 1 && !strcmp(argv[1], "--no-sys-admin")) {
+		if (drop_sys_admin()) {
+			printf("CAPSET %s\n", errname(errno));
+			return 1;
+		}
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: fsrs-devio DEVICE [CMD|@read|@poll]...\n");
+		fprintf(stderr, "usage: fsrs-devio [--no-sys-admin] DEVICE [CMD|@read|@status|@poll]...\n");
 		return 2;
 	}
 	fd = open(argv[1], O_RDWR);
@@ -67,6 +95,13 @@ int main(int argc, char **argv)
 				printf("READ %s\n", errname(errno));
 			else
 				printf("READ %zd\n", n);
+		} else if (!strcmp(argv[i], "@status")) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+			if (n < 0)
+				printf("STATUS %s\n", errname(errno));
+			else
+				printf("STATUS %.*s\n", (int)n, buf);
 		} else if (!strcmp(argv[i], "@poll")) {
 			struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
 			int n = poll(&p, 1, 0);
