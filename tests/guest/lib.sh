@@ -19,11 +19,12 @@ not_ok() {
 	FSRS_FAILED=1
 }
 
-# check DESC CMD...: a subtest that passes when CMD succeeds.
+# check DESC CMD...: a subtest that passes when CMD succeeds; returns
+# CMD's success or failure.
 check() {
 	_d=$1
 	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
+	if "$@"; then ok "$_d"; else not_ok "$_d"; return 1; fi
 }
 
 # must DESC CMD...: like check, but a failure ends the test.
@@ -106,4 +107,60 @@ run_kunit() {
 	[ -z "$3" ] || $3
 	rmmod "$1"
 	rmmod fscache
+}
+
+# start_cachefilesd: cachefilesd on the mounted cache disk (tag fsrs), in
+# the foreground in the background; returns when the cache is active.
+start_cachefilesd() {
+	cat >/etc/cachefilesd.conf <<CONF
+dir /var/cache/fscache
+tag fsrs
+brun 10%
+bcull 7%
+bstop 3%
+frun 10%
+fcull 7%
+fstop 3%
+CONF
+	cachefilesd -n -s -p /run/cachefilesd.pid -f /etc/cachefilesd.conf &
+	FSRS_CACHEFILESD=$!
+	wait_for 60 cache_active
+}
+
+cache_active() {
+	grep -q " A fsrs$" /proc/fs/fscache/caches
+}
+
+# stop_cachefilesd: ends the daemon; returns when the cache is withdrawn.
+stop_cachefilesd() {
+	kill "$FSRS_CACHEFILESD"
+	wait "$FSRS_CACHEFILESD"
+	wait_for 30 sh -c '! grep -q " A fsrs$" /proc/fs/fscache/caches'
+}
+
+# put SRC SRCOFF DST DSTOFF LEN: copies LEN bytes of SRC at SRCOFF over DST
+# at DSTOFF, in place (no truncation). Byte offsets, any alignment.
+put() {
+	dd if="$1" of="$3" bs=65536 iflag=skip_bytes,count_bytes oflag=seek_bytes \
+		skip="$2" seek="$4" count="$5" conv=notrunc status=none
+}
+
+# same_files DIR_A DIR_B FILE...: every FILE is byte for byte the same in
+# both directories (sha256; cmp names the first difference on a mismatch).
+same_files() {
+	_a=$1
+	_b=$2
+	shift 2
+	_r=0
+	for _f in "$@"; do
+		_ha=$(sha256sum <"$_a/$_f" | cut -d' ' -f1)
+		_hb=$(sha256sum <"$_b/$_f" | cut -d' ' -f1)
+		if [ -z "$_ha" ] || [ "$_ha" != "$_hb" ]; then
+			echo "$_f: $_a has ${_ha:-nothing} ($(stat -c %s "$_a/$_f" 2>&1) bytes)," \
+				"$_b has $_hb ($(stat -c %s "$_b/$_f") bytes)"
+			cmp "$_a/$_f" "$_b/$_f" 2>&1 | head -3
+			_r=1
+		fi
+	done
+	return $_r
 }
