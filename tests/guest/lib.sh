@@ -184,3 +184,30 @@ stop_cachefilesd() {
 	wait "$CACHEFILESD_PID"
 	wait_for 30 sh -c '! grep -q " A fsrs\$" /proc/fs/fscache/caches'
 }
+
+# put SRC SRCOFF DST DSTOFF LEN: copies LEN bytes of SRC at SRCOFF over DST
+# at DSTOFF, in place (no truncation). Byte offsets, any alignment.
+put() {
+	dd if="$1" of="$3" bs=65536 iflag=skip_bytes,count_bytes oflag=seek_bytes \
+		skip="$2" seek="$4" count="$5" conv=notrunc status=none
+}
+
+# same_files DIR_A DIR_B FILE...: every FILE is byte for byte the same in
+# both directories (sha256; cmp names the first difference on a mismatch).
+same_files() {
+	_a=$1
+	_b=$2
+	shift 2
+	_r=0
+	for _f in "$@"; do
+		_ha=$(sha256sum <"$_a/$_f" | cut -d' ' -f1)
+		_hb=$(sha256sum <"$_b/$_f" | cut -d' ' -f1)
+		if [ -z "$_ha" ] || [ "$_ha" != "$_hb" ]; then
+			echo "$_f: $_a has ${_ha:-nothing} ($(stat -c %s "$_a/$_f" 2>&1) bytes)," \
+				"$_b has $_hb ($(stat -c %s "$_b/$_f") bytes)"
+			cmp "$_a/$_f" "$_b/$_f" 2>&1 | head -3
+			_r=1
+		fi
+	done
+	return $_r
+}
