@@ -304,40 +304,19 @@ impl Mount {
         unsafe { cfh_sync_fs(self.as_ptr()) };
     }
 
-    /// statfs of the mount's root: (files free, blocks available, total
-    /// files, total blocks, block size).
+    /// statfs of the filesystem under `root` (a dentry on this mount).
     pub(crate) fn statfs(&self, root: &Dentry) -> Result<StatFs> {
-        let path = self.path(root);
-        let mut st = bindings::kstatfs::default();
-        // SAFETY: `path` is valid (both parts pinned), `st` is writable.
-        to_result(unsafe { bindings::vfs_statfs(&path, &mut st) })?;
-        Ok(StatFs {
-            ffree: st.f_ffree,
-            bavail: st.f_bavail,
-            files: st.f_files,
-            blocks: st.f_blocks,
-            bsize: st.f_bsize as i64,
-        })
+        statfs_path(&self.path(root))
     }
 
     /// statfs of the whole mount.
     pub(crate) fn statfs_root(&self) -> Result<StatFs> {
-        // SAFETY: the mount pins its root dentry.
-        let root = unsafe { cfh_mnt_root(self.as_ptr()) };
         let path = bindings::path {
             mnt: self.as_ptr(),
-            dentry: root,
+            // SAFETY: the mount pins its root dentry.
+            dentry: unsafe { cfh_mnt_root(self.as_ptr()) },
         };
-        let mut st = bindings::kstatfs::default();
-        // SAFETY: `path` is valid, `st` is writable.
-        to_result(unsafe { bindings::vfs_statfs(&path, &mut st) })?;
-        Ok(StatFs {
-            ffree: st.f_ffree,
-            bavail: st.f_bavail,
-            files: st.f_files,
-            blocks: st.f_blocks,
-            bsize: st.f_bsize as i64,
-        })
+        statfs_path(&path)
     }
 
     /// mnt_want_write() / mnt_drop_write() around `f`.
@@ -356,6 +335,20 @@ impl Drop for Mount {
         // SAFETY: we own one reference.
         unsafe { bindings::mntput(self.as_ptr()) };
     }
+}
+
+fn statfs_path(path: &bindings::path) -> Result<StatFs> {
+    let mut st = bindings::kstatfs::default();
+    // SAFETY: `path` is valid (the caller's references pin both parts);
+    // `st` is writable.
+    to_result(unsafe { bindings::vfs_statfs(path, &mut st) })?;
+    Ok(StatFs {
+        ffree: st.f_ffree,
+        bavail: st.f_bavail,
+        files: st.f_files,
+        blocks: st.f_blocks,
+        bsize: st.f_bsize as i64,
+    })
 }
 
 /// What statfs tells about the backing filesystem.
