@@ -44,17 +44,6 @@ impl Drop for Dir {
     }
 }
 
-/// Why an object or directory is being removed (for the log; mirrors
-/// fscache_why_object_killed).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Why {
-    Invalidated,
-    IsWeird,
-    VolumeIsWeird,
-    WasCulled,
-    WasRetired,
-}
-
 /// Looks up (and if need be creates) the directory `name` in `dir` and
 /// marks it in use. `is_new` is set if it was created.
 pub(crate) fn get_directory(
@@ -136,13 +125,7 @@ pub(crate) fn unlink(cache: &Cache, dir: &Dentry, dlock: &InodeLock, d: &Dentry)
 
 /// Removes `rep` from `dir`: a file is unlinked, a directory is moved to
 /// the graveyard for the daemon to delete. Takes over the lock on `dir`.
-pub(crate) fn bury(
-    cache: &Cache,
-    dir: &Dentry,
-    dlock: InodeLock,
-    rep: &Dentry,
-    _why: Why,
-) -> Result {
+pub(crate) fn bury(cache: &Cache, dir: &Dentry, dlock: InodeLock, rep: &Dentry) -> Result {
     if !rep.parent_is(dir) {
         return Err(ESTALE());
     }
@@ -279,7 +262,7 @@ pub(crate) fn cull(cache: &Cache, dir: &Dentry, name: &[u8]) -> Result {
             return Err(cull_error(EBUSY));
         }
     }
-    bury(cache, dir, dlock, &victim, Why::WasCulled).map_err(cull_error)?;
+    bury(cache, dir, dlock, &victim).map_err(cull_error)?;
     crate::fsc::stats::culled();
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::coherency::{self, Content, ObjectCheck};
 use crate::fsc::{cookie_flag, Cookie, CookiePin, FsCache};
 use crate::io_error;
 use crate::key;
-use crate::namei::{self, Name, Why};
+use crate::namei::{self, Name};
 use crate::sys::errno::*;
 use crate::vfs::{self, Dentry, File, Secure};
 use crate::volume::Volume;
@@ -160,7 +160,7 @@ impl Object {
                 return false;
             };
             let lock = inode.lock_parent();
-            if namei::bury(self.cache(), &fan, lock, &dentry, Why::IsWeird).is_err() {
+            if namei::bury(self.cache(), &fan, lock, &dentry).is_err() {
                 return false;
             }
             return self.new_file();
@@ -460,8 +460,7 @@ impl Object {
     }
 
     /// Unlinks the backing file (the cookie was retired).
-    fn delete(&self, file: &File, why: Why) -> Result {
-        let _ = why;
+    fn delete(&self, file: &File) -> Result {
         let dentry = file.dentry();
         let fan = self.fan()?;
         let lock = fan.inode().ok_or(ENOENT)?.lock_parent();
@@ -485,7 +484,7 @@ impl Object {
     fn clean_up(&self, file: &File) {
         if self.cookie().test_flag(cookie_flag::RETIRED) {
             if !self.using_tmpfile() {
-                let _ = self.delete(file, Why::WasRetired);
+                let _ = self.delete(file);
             }
         } else {
             self.commit();
@@ -546,8 +545,7 @@ impl Object {
                     let _secure = Secure::begin(&b.cred);
                     if let Some(inode) = fan.inode() {
                         let lock = inode.lock_parent();
-                        let _ =
-                            namei::bury(self.cache(), &fan, lock, &old.dentry(), Why::Invalidated);
+                        let _ = namei::bury(self.cache(), &fan, lock, &old.dentry());
                     }
                 }
             }

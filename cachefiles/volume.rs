@@ -8,7 +8,7 @@ use crate::coherency::{self, VolumeCheck};
 use crate::fsc::VolumeCookie;
 use crate::io_error;
 use crate::key;
-use crate::namei::{self, Dir, Why};
+use crate::namei::{self, Dir};
 use crate::sys::errno::*;
 use crate::vfs::{self, Dentry, Secure};
 use kernel::{
@@ -95,7 +95,7 @@ impl Volume {
                     // Stale volume: bury it and make a new one.
                     let lock = b.store.inode().map(|i| i.lock_parent());
                     if let Some(lock) = lock {
-                        let _ = namei::bury(cache, &b.store, lock, &dir, Why::VolumeIsWeird);
+                        let _ = namei::bury(cache, &b.store, lock, &dir);
                     }
                     drop(dir);
                     continue;
