@@ -130,7 +130,7 @@ impl FsCache {
         unsafe { cfh_wait_for_objects(self.as_ptr()) };
     }
 
-    /// Sets `cache_priv` (read back by our callbacks).
+    /// The backend's `cache_priv` (our `Cache`, set by fscache_add_cache).
     pub(crate) fn priv_ptr(self) -> *mut core::ffi::c_void {
         // SAFETY: the cache is live.
         unsafe { (*self.as_ptr()).cache_priv }
@@ -329,8 +329,10 @@ impl Cookie {
         };
     }
 
-    pub(crate) fn volume(&self) -> VolumeCookie {
-        VolumeCookie(NonNull::new(self.raw().volume).expect("a cookie always has a volume"))
+    /// The cookie's volume (fscache sets it at acquisition, so `None`
+    /// only for a corrupt cookie).
+    pub(crate) fn volume(&self) -> Option<VolumeCookie> {
+        NonNull::new(self.raw().volume).map(VolumeCookie)
     }
 
     pub(crate) fn priv_ptr(&self) -> *mut core::ffi::c_void {

@@ -106,7 +106,10 @@ impl Object {
 
     /// fscache's lookup_cookie: finds or creates the backing file.
     pub(crate) fn lookup(cookie: Cookie) -> bool {
-        let vptr = cookie.volume().priv_ptr() as *const Volume;
+        let Some(vcookie) = cookie.volume() else {
+            return false;
+        };
+        let vptr = vcookie.priv_ptr() as *const Volume;
         if vptr.is_null() {
             return false;
         }
