@@ -11,7 +11,6 @@
 //! credentials) are always released in the daemon's process context.
 
 use crate::daemon_cmd::Limits;
-use crate::error_inject;
 use crate::fsc::{FsCache, VolumeCookie};
 use crate::namei::Dir;
 use crate::object::Object;
@@ -483,6 +482,3 @@ macro_rules! io_error {
         $cache.io_error(format_args!($($arg)*))
     };
 }
-
-/// Error injection, consulted before each backing-fs operation.
-pub(crate) use error_inject::{inject_read, inject_remove, inject_write};

@@ -7,7 +7,8 @@
 //! completion's, so that whichever of `submit` returning and the
 //! completion running (maybe in interrupt context) comes last frees it.
 
-use crate::cache::{inject_read, inject_remove, inject_write, SpaceFor};
+use crate::cache::SpaceFor;
+use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{self, cookie_flag, Cookie};
 use crate::interface::object_of;
 use crate::object::{Object, DIO_BLOCK_SIZE};
@@ -371,30 +372,26 @@ unsafe extern "C" fn read(
     // SAFETY: `iter` is valid.
     let len = unsafe { cfh_iov_iter_count(iter) };
     let mut skipped = 0usize;
+    let zero_fill = || -> c_int {
+        if read_hole == bindings::netfs_read_from_hole_NETFS_READ_HOLE_FAIL {
+            return presub(ENODATA().to_errno() as isize, 0);
+        }
+        // SAFETY: `iter` is valid.
+        unsafe { bindings::iov_iter_zero(len, iter) };
+        presub(0, len)
+    };
     if read_hole != bindings::netfs_read_from_hole_NETFS_READ_HOLE_IGNORE {
-        let off = inject_read().and_then(|()| file.llseek(start, SEEK_DATA));
-        match off {
+        let end = start + len as i64;
+        match inject_read().and_then(|()| file.llseek(start, SEEK_DATA)) {
             Err(e) if e != ENXIO => return presub(e.to_errno() as isize, 0),
-            Err(_) => (),
-            Ok(off) if off < start + len as i64 => {
+            // Past EOF (ENXIO) or no data in the range.
+            Err(_) => return zero_fill(),
+            Ok(off) if off >= end => return zero_fill(),
+            Ok(off) => {
                 skipped = (off - start) as usize;
-                // SAFETY: `iter` is valid; skipped <= len.
+                // SAFETY: `iter` is valid; skipped < len.
                 unsafe { bindings::iov_iter_zero(skipped, iter) };
             }
-            Ok(_) => (),
-        }
-        let beyond = match off {
-            Err(_) => true,
-            Ok(off) => off >= start + len as i64,
-        };
-        if beyond {
-            // No data in the range (or past EOF).
-            if read_hole == bindings::netfs_read_from_hole_NETFS_READ_HOLE_FAIL {
-                return presub(ENODATA().to_errno() as isize, 0);
-            }
-            // SAFETY: `iter` is valid.
-            unsafe { bindings::iov_iter_zero(len, iter) };
-            return presub(0, len);
         }
     }
     // SAFETY: `cres` is valid.

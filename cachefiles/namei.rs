@@ -2,7 +2,8 @@
 //! Directories of the cache, the graveyard, and the daemon's `cull` and
 //! `inuse` requests: path-level work on the backing filesystem.
 
-use crate::cache::{inject_read, inject_remove, inject_write, Cache};
+use crate::cache::Cache;
+use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::io_error;
 use crate::sys::errno::*;
 use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};

@@ -9,8 +9,9 @@
 //! backing file sits in a spinlock because an invalidation swaps it while
 //! reads are starting.
 
-use crate::cache::{inject_read, inject_remove, inject_write, Cache, SpaceFor};
+use crate::cache::{Cache, SpaceFor};
 use crate::coherency::{self, Content, ObjectCheck};
+use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{cookie_flag, Cookie, CookiePin, FsCache};
 use crate::io_error;
 use crate::key;

@@ -3,8 +3,9 @@
 //! 256 fan-out directories `@00`..`@ff` and an xattr with the volume's
 //! coherency data.
 
-use crate::cache::{inject_read, inject_write, Cache, SpaceFor};
+use crate::cache::{Cache, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
+use crate::error_inject::{inject_read, inject_write};
 use crate::fsc::VolumeCookie;
 use crate::io_error;
 use crate::key;
