@@ -8,20 +8,7 @@
 
 must "caching stack loads" load_stack
 must "cache disk mounts" mount_cache_disk
-cat >/etc/cachefilesd.conf <<CONF
-dir /var/cache/fscache
-tag fsrs
-brun 10%
-bcull 7%
-bstop 3%
-frun 10%
-fcull 7%
-fstop 3%
-CONF
-cachefilesd -n -s -p /run/cachefilesd.pid -f /etc/cachefilesd.conf &
-daemon=$!
-cache_active() { grep -q " A fsrs$" /proc/fs/fscache/caches; }
-must "cachefilesd binds the cache" wait_for 60 cache_active
+must "cachefilesd binds the cache" start_cachefilesd
 cat /proc/fs/fscache/caches
 
 mount_share; want=$(cut -d" " -f1 /mnt/data.sha256 2>/dev/null)
@@ -47,8 +34,6 @@ check "cache directory holds the 9p volume" sh -c 'ls -d /var/cache/fscache/cach
 find /var/cache/fscache -maxdepth 3 | head -20
 umount /mnt
 
-kill $daemon
-wait $daemon
-check "cache withdrawn when cachefilesd exits" wait_for 30 sh -c '! grep -q " A fsrs$" /proc/fs/fscache/caches'
+check "cache withdrawn when cachefilesd exits" stop_cachefilesd
 umount /var/cache/fscache
 finish
