@@ -168,10 +168,9 @@ must "cachefilesd binds the damaged cache" start_cachefilesd
 must "9p share mounts again" mount_share
 check "read after damage: every file matches the server copy" read_all
 umount /mnt
-# umount returns before the relinquished cookies' objects are committed
-# and their last cache writes counted (our fscache finishes this a little
-# later than C's); give the cookie workers a moment.
-sleep 1
+# The objects are committed (stale files replaced) once the relinquished
+# cookies are withdrawn, which umount does not wait for.
+check "every cookie is released after umount" cookies_gone 30
 echo "cookies after umount:"
 cat /proc/fs/fscache/cookies
 rd2=$(stat_field "IO " rd)
@@ -212,6 +211,7 @@ must "cachefilesd binds the cache with a damaged volume" start_cachefilesd
 must "9p share mounts a third time" mount_share
 check "read after volume damage: every file matches the server copy" read_all
 umount /mnt
+check "every cookie is released after the third umount" cookies_gone 30
 wr2=$(stat_field "IO " wr)
 echo "after volume damage: IO wr $wr1 -> $wr2; volume inode $vino -> $(inode "$vol")"
 check "the damaged volume was replaced by a new directory" sh -c "[ \$(stat -c %i '$vol') != $vino ]"

@@ -164,6 +164,16 @@ write_cachefilesd_conf() {
 	} >/etc/cachefilesd.conf
 }
 
+# cookies_gone SECONDS: waits until fscache holds no cookie. Relinquishing
+# is asynchronous in both fscache implementations: umount returns while
+# the cookie workers still withdraw the objects (committing each to disk).
+no_cookies() {
+	[ "$(sed 1,2d /proc/fs/fscache/cookies | wc -l)" = 0 ]
+}
+cookies_gone() {
+	wait_for "$1" no_cookies
+}
+
 cache_active() {
 	grep -q " A fsrs\$" /proc/fs/fscache/caches
 }
