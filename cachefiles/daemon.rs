@@ -32,6 +32,15 @@ static DEVICE_OPEN: AtomicBool = AtomicBool::new(false);
 /// Debug mask set by the `debug` command (shared by all caches, as in C).
 pub(crate) static DEBUG_MASK: AtomicU32 = AtomicU32::new(0);
 
+/// The mask bit that turns on [`kdebug!`](crate::kdebug) (C's
+/// `CACHEFILES_DEBUG_KDEBUG`).
+pub(crate) const DEBUG_KDEBUG: u32 = 4;
+
+/// Whether `debug` asked for the object and volume events to be logged.
+pub(crate) fn kdebug_on() -> bool {
+    DEBUG_MASK.load(Ordering::Relaxed) & DEBUG_KDEBUG != 0
+}
+
 /// Holding this is being the one opener; dropping it lets the next in.
 struct Exclusive;
 

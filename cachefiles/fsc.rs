@@ -307,6 +307,11 @@ impl Cookie {
         self.raw().key_hash
     }
 
+    /// fscache's number for the cookie (as in its traces and /proc).
+    pub(crate) fn debug_id(&self) -> u32 {
+        self.raw().debug_id
+    }
+
     pub(crate) fn inval_counter(&self) -> u32 {
         // SAFETY: a racy read of an int, as C does.
         unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).inval_counter)) }

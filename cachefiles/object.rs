@@ -14,6 +14,7 @@ use crate::coherency::{self, Content, ObjectCheck};
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{cookie_flag, Cookie, CookiePin, FsCache};
 use crate::io_error;
+use crate::kdebug;
 use crate::key;
 use crate::namei::{self, Name};
 use crate::sys::errno::*;
@@ -125,7 +126,15 @@ impl Object {
         };
         cookie.set_priv(Arc::into_raw(object.clone()) as *mut _);
         let secure = Secure::begin(&b.cred);
-        if !object.look_up_file() {
+        let ok = object.look_up_file();
+        kdebug!(
+            "lookup o={:08x} c={:08x} {}: {}\n",
+            object.debug_id,
+            cookie.debug_id(),
+            Name(object.name.as_bytes()),
+            if ok { "ok" } else { "failed" }
+        );
+        if !ok {
             drop(secure);
             cookie.caching_failed();
             // The caller holds an access on the cookie; withdraw_cookie
@@ -145,7 +154,17 @@ impl Object {
     /// Walks to the backing file: opens it if it is there and current,
     /// creates a tmpfile otherwise.
     fn look_up_file(&self) -> bool {
-        let Ok(fan) = self.fan() else { return false };
+        let fan = match self.fan() {
+            Ok(f) => f,
+            Err(e) => {
+                kdebug!(
+                    "o={:08x}: no fan-out directory ({})\n",
+                    self.debug_id,
+                    e.to_errno()
+                );
+                return false;
+            }
+        };
         let name = self.name.as_bytes();
         let found = inject_read().and_then(|()| fan.lookup_positive(name));
         let dentry = match found {
@@ -155,6 +174,7 @@ impl Object {
                 if e == EIO {
                     self.io_error(format_args!("Lookup failed"));
                 }
+                kdebug!("o={:08x}: lookup error {}\n", self.debug_id, e.to_errno());
                 return false;
             }
         };
@@ -179,10 +199,15 @@ impl Object {
 
     fn create_file(&self) -> bool {
         if self.cache().has_space(1, 0, SpaceFor::Create).is_err() {
+            kdebug!("o={:08x}: no space to create\n", self.debug_id);
             return false;
         }
-        let Ok(file) = self.create_tmpfile() else {
-            return false;
+        let file = match self.create_tmpfile() {
+            Ok(f) => f,
+            Err(e) => {
+                kdebug!("o={:08x}: tmpfile error {}\n", self.debug_id, e.to_errno());
+                return false;
+            }
         };
         self.cookie().set_flag(cookie_flag::NEEDS_UPDATE);
         self.set_using_tmpfile(true);
@@ -247,7 +272,8 @@ impl Object {
         }
         let file = match vfs::open(&b.mnt, dentry, &b.cred) {
             Ok(f) => f,
-            Err(_) => {
+            Err(e) => {
+                kdebug!("o={:08x}: open error {}\n", self.debug_id, e.to_errno());
                 inode.lock().unmark_in_use();
                 return false;
             }
@@ -259,6 +285,15 @@ impl Object {
             return false;
         }
         if let Err(e) = self.check_auxdata(&file) {
+            kdebug!(
+                "o={:08x}: xattr check: {}\n",
+                self.debug_id,
+                if e == ESTALE() {
+                    "stale, replacing"
+                } else {
+                    "unreadable"
+                }
+            );
             self.cookie().lookup_negative();
             self.unmark_in_use(&file);
             drop(file);
@@ -306,7 +341,11 @@ impl Object {
                 return Err(e);
             }
         };
-        match coherency::check_object(&buf[..n], len, aux, cookie.object_size()) {
+        let check = coherency::check_object(&buf[..n], len, aux, cookie.object_size());
+        if check != ObjectCheck::Ok {
+            kdebug!("o={:08x}: coherency mismatch: {:?}\n", self.debug_id, check);
+        }
+        match check {
             ObjectCheck::Ok => Ok(()),
             ObjectCheck::Dirty => {
                 pr_warn!("Dirty object in cache\n");
@@ -511,6 +550,16 @@ impl Object {
         // SAFETY: stored by lookup() with Arc::into_raw; fscache calls
         // withdraw once per successful lookup_cookie, and we clear it below.
         let object = unsafe { Arc::from_raw(p) };
+        kdebug!(
+            "withdraw o={:08x} c={:08x}{}\n",
+            object.debug_id,
+            cookie.debug_id(),
+            if object.file().is_none() {
+                " (no file)"
+            } else {
+                ""
+            }
+        );
         drop(object.cache().remove_object(&object));
         if let Some(file) = object.file() {
             if let Some(b) = object.cache().bound() {

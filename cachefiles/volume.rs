@@ -8,8 +8,9 @@ use crate::coherency::{self, VolumeCheck};
 use crate::error_inject::{inject_read, inject_write};
 use crate::fsc::VolumeCookie;
 use crate::io_error;
+use crate::kdebug;
 use crate::key;
-use crate::namei::{self, Dir};
+use crate::namei::{self, Dir, Name};
 use crate::sys::errno::*;
 use crate::vfs::{self, Dentry, Secure};
 use kernel::{
@@ -80,28 +81,41 @@ impl Volume {
         let space = || cache.has_space(1, 0, SpaceFor::Create);
         let dir = loop {
             let mut is_new = false;
-            let Ok(dir) = namei::get_directory(&b.mnt, &b.store, &name, Some(&mut is_new), &space)
-            else {
-                return;
+            let dir = match namei::get_directory(&b.mnt, &b.store, &name, Some(&mut is_new), &space)
+            {
+                Ok(d) => d,
+                Err(e) => {
+                    kdebug!("volume {}: directory error {}\n", Name(&name), e.to_errno());
+                    return;
+                }
             };
             if is_new {
                 if !set_xattr(cache, &dir, vcookie) {
+                    kdebug!("volume {}: cannot set the xattr\n", Name(&name));
                     return;
                 }
+                kdebug!("volume {}: created\n", Name(&name));
                 break dir;
             }
             match check_xattr(cache, &dir, vcookie) {
                 Ok(()) => break dir,
                 Err(e) if e == ESTALE() => {
-                    // Stale volume: bury it and make a new one.
-                    let lock = b.store.inode().map(|i| i.lock_parent());
-                    if let Some(lock) = lock {
-                        let _ = namei::bury(cache, &b.store, lock, &dir);
+                    // Stale volume: bury it and make a new one. If it cannot
+                    // be buried, give up rather than find it stale again.
+                    kdebug!("volume {}: stale, replacing\n", Name(&name));
+                    let Some(lock) = b.store.inode().map(|i| i.lock_parent()) else {
+                        return;
+                    };
+                    if namei::bury(cache, &b.store, lock, &dir).is_err() {
+                        return;
                     }
                     drop(dir);
                     continue;
                 }
-                Err(_) => return,
+                Err(e) => {
+                    kdebug!("volume {}: xattr error {}\n", Name(&name), e.to_errno());
+                    return;
+                }
             }
         };
         let mut fanout = KVec::new();
@@ -109,9 +123,17 @@ impl Volume {
             return;
         }
         for i in 0..=255u8 {
-            let Ok(fan) = namei::get_directory(&b.mnt, &dir, &key::fanout_name(i), None, &space)
-            else {
-                return;
+            let fan = match namei::get_directory(&b.mnt, &dir, &key::fanout_name(i), None, &space) {
+                Ok(f) => f,
+                Err(e) => {
+                    kdebug!(
+                        "volume {}: fan-out @{:02x} error {}\n",
+                        Name(&name),
+                        i,
+                        e.to_errno()
+                    );
+                    return;
+                }
             };
             if fanout.push(fan, GFP_KERNEL).is_err() {
                 return;
