@@ -526,9 +526,13 @@ fn prepare_write_range(
         return Err(ENOBUFS());
     }
     *len = crate::object::round_up(*len as u64, PAGE_SIZE) as usize;
-    let pages = (*len as u64) / PAGE_SIZE;
+    // What the write will take, in the backing fs's blocks, the unit of
+    // the limits and of b_writing. (C passes pages here, which lets a
+    // fs with blocks smaller than a page run below bstop.)
+    let bshift = cache.bound().ok_or(ENOBUFS())?.bshift;
+    let blocks = (*len as u64) >> bshift;
     let end = pos as u64 + *len as u64;
-    let check_space = || cache.has_space(0, pages, SpaceFor::Write);
+    let check_space = || cache.has_space(0, blocks, SpaceFor::Write);
     if no_space_allocated_yet {
         return check_space();
     }
@@ -539,7 +543,7 @@ fn prepare_write_range(
         Ok(_) => (),
     }
     // Partly written already: fine if space is not short.
-    if cache.has_space(0, pages, SpaceFor::Check).is_ok() {
+    if cache.has_space(0, blocks, SpaceFor::Check).is_ok() {
         return Ok(());
     }
     let hole = inject_read().and_then(|()| file.llseek(pos, SEEK_HOLE))?;
