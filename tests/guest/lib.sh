@@ -32,7 +32,19 @@ must() {
 	check "$@" || finish
 }
 
+# On failure the test's output ends with what the kernel said (info level
+# too, which the console leaves out) and fscache's tables, so that an
+# intermittent failure in CI can be read after the fact.
 finish() {
+	if [ "$FSRS_FAILED" != 0 ]; then
+		echo "--- failed: dmesg (tail)"
+		dmesg | tail -n 200
+		for f in caches volumes cookies stats; do
+			[ -r /proc/fs/fscache/$f ] || continue
+			echo "--- /proc/fs/fscache/$f"
+			cat /proc/fs/fscache/$f
+		done
+	fi
 	exit $FSRS_FAILED
 }
 
@@ -156,6 +168,8 @@ write_cachefilesd_conf() {
 	{
 		echo "dir /var/cache/fscache"
 		echo "tag fsrs"
+		# Our module logs object events to dmesg (dumped if a test fails).
+		echo "debug 4"
 		if [ $# = 0 ]; then
 			printf '%s\n' "brun 10%" "bcull 7%" "bstop 3%" "frun 10%" "fcull 7%" "fstop 3%"
 		else
