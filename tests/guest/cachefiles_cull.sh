@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Culling on a small cache: a 48 MiB cache disk, a share of 14 files of
-# 8 MiB (2.3 times the disk), cachefilesd with brun 20% bcull 15% bstop
+# Culling on a small cache: a 48 MiB cache disk, a share of 10 files of
+# 8 MiB (1.7 times the disk), cachefilesd with brun 20% bcull 15% bstop
 # 10%. Every file is read twice (remounting in between, so the second
 # pass goes to 9p and the cache, not the page cache), each read must
 # match the server copy, the free space sampled all along must stay above
@@ -11,7 +11,7 @@
 # grew, and the cache ends up holding fewer objects than files read).
 # timeout: 900
 # cache-disk: 48M
-# share-files: 14x8M
+# share-files: 10x8M
 . /fsrs/lib.sh
 
 must "caching stack loads" load_stack
@@ -82,7 +82,7 @@ check "free space stayed above bstop ($BSTOP% = $((total * BSTOP / 100)) blocks,
 cull1=$(stat_field "NoSpace:" cull)
 check "cachefilesd culled objects (cull counter $cull0 -> $cull1)" [ "$cull1" -gt "$cull0" ]
 objs=$(find /var/cache/fscache/cache -type f -size +1000k | wc -l)
-check "the cache holds fewer objects ($objs) than the 14 files read" [ "$objs" -lt 14 ]
+check "the cache holds fewer objects ($objs) than the 10 files read" [ "$objs" -lt 10 ]
 wr=$(stat_field "IO " wr)
 check "the cache was used (IO wr=$wr)" [ "$wr" -gt 0 ]
 cat /proc/fs/fscache/stats
