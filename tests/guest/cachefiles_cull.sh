@@ -4,7 +4,7 @@
 # 10%. Every file is read twice (remounting in between, so the second
 # pass goes to 9p and the cache, not the page cache), each read must
 # match the server copy, the free space sampled all along must stay above
-# the bstop limit (less a 1% tolerance, 2% for the C module, see below:
+# the bstop limit (less a 1% tolerance, 4% for the C module, see below:
 # cachefiles checks the space before each write, and the backing fs's own
 # metadata comes on top; ours was measured 2 blocks of 45035 under it), and
 # cachefilesd must have culled (the cull counter of /proc/fs/fscache/stats
@@ -73,10 +73,11 @@ wait $spid 2>/dev/null
 min=$(sort -n /tmp/free | head -1)
 echo "free blocks: $(wc -l </tmp/free) samples, min $min, max $(sort -n /tmp/free | tail -1)"
 # The C module checks a write's length in pages against limits in blocks:
-# on this 1 KiB-block disk a burst of writeback can take it about 1% under
-# (measured 485 blocks); ours counts blocks. Each is held to its own.
+# on this 1 KiB-block disk a burst of writeback can take it 1-1.5% under
+# (measured 485 and 658 blocks; in principle up to 3/4 of a write); ours
+# counts blocks. Each is held to its own.
 slack=1
-[ "$CACHEFILES_IMPL" = c ] && slack=2
+[ "$CACHEFILES_IMPL" = c ] && slack=4
 check "free space stayed above bstop ($BSTOP% = $((total * BSTOP / 100)) blocks, less $slack%; min $min)" \
 	[ $((min * 100)) -ge $((total * (BSTOP - slack))) ]
 cull1=$(stat_field "NoSpace:" cull)
