@@ -213,16 +213,16 @@ start_cachefilesd() {
 	echo "cachefilesd $CACHEFILESD_PID heap: $(grep '\[heap\]' /proc/$CACHEFILESD_PID/maps | cut -d' ' -f1)"
 }
 
-# Stops cachefilesd; closing the device withdraws the cache.
-# Stops it; fails if it had already exited (a daemon that dies under the
-# test is a failure, whatever the checks in between said).
+# Stops cachefilesd (closing the device withdraws the cache); fails if it
+# had already exited (a daemon that dies under the test is a failure,
+# whatever the checks in between said).
 stop_cachefilesd() {
-	_alive=0
-	kill "$CACHEFILESD_PID" 2>/dev/null || _alive=1
+	_died=0
+	kill "$CACHEFILESD_PID" 2>/dev/null || _died=1
 	wait "$CACHEFILESD_PID"
 	_st=$?
-	[ $_alive = 0 ] || echo "cachefilesd had already exited, status $_st"
-	wait_for 30 sh -c '! grep -q " A fsrs\$" /proc/fs/fscache/caches' && [ $_alive = 0 ]
+	[ $_died = 0 ] || echo "cachefilesd had already exited, status $_st"
+	wait_for 30 sh -c '! grep -q " A fsrs\$" /proc/fs/fscache/caches' && [ $_died = 0 ]
 }
 
 # put SRC SRCOFF DST DSTOFF LEN: copies LEN bytes of SRC at SRCOFF over DST
