@@ -2,6 +2,7 @@
 # KUnit suite fscache_cache (tests/kunit/fscache_cache_kunit.c): the cache
 # API, against whichever fscache the cell loads.
 # timeout: 120
+# boot: shared
 . /fsrs/lib.sh
 run_kunit fscache_cache_kunit fscache_cache
 finish

@@ -4,6 +4,7 @@
 # against whichever fscache the cell loads. The fscache tracepoints are
 # enabled meanwhile: the suite must make the module fire them.
 # timeout: 300
+# boot: shared
 . /fsrs/lib.sh
 
 must "fscache loads" modprobe fscache

@@ -2,6 +2,7 @@
 # KUnit suite fscache_volume (tests/kunit/fscache_volume_kunit.c): volumes,
 # their key hashes, collisions and backend calls, on either fscache.
 # timeout: 120
+# boot: shared
 . /fsrs/lib.sh
 run_kunit fscache_volume_kunit fscache_volume
 finish

@@ -3,6 +3,7 @@
 # what they do not implement with clear errnos, and unload and reload
 # cleanly. Meant for the rust/rust cell; passes on c/c too.
 # timeout: 120
+# boot: shared
 . /fsrs/lib.sh
 
 load() {

@@ -4,6 +4,7 @@
 # the FS-Cache statistics lines, in the C format: the same checks pass on
 # the C and the Rust fscache, so they differ only in numbers.
 # timeout: 120
+# boot: shared
 . /fsrs/lib.sh
 
 must "fscache loads" modprobe fscache

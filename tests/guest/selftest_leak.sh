@@ -2,6 +2,7 @@
 # Harness self-test: the script passes, but the kernel leaks an object (kmemleak).
 # The runner must fail this run (tests/lists/all marks it xfail=splat).
 # timeout: 60
+# boot: shared
 . /fsrs/lib.sh
 check "module loads" insmod /fsrs/modules/harness_splat.ko kind=leak
 rmmod harness_splat
