@@ -14,11 +14,13 @@
 # while the cache did hold the old contents (the first remount was served
 # from it), so stale data was there to be served had invalidation failed.
 # timeout: 600
-# share: 16M
+# share: 10M
 . /fsrs/lib.sh
 
 MODEL=/tmp/model
-FILES="data.bin w.bin t.bin s.bin"
+# Three 3 MiB slices of the runner's data.bin (each spans several cache
+# granules); data.bin itself is only their source, read once.
+FILES="w.bin t.bin s.bin"
 
 must "caching stack loads" load_stack
 must "cache disk mounts" mount_cache_disk
@@ -27,7 +29,9 @@ cat /proc/fs/fscache/caches
 
 mkdir -p /mnt $MODEL
 mount_cached() { mount -t 9p -o trans=virtio,version=9p2000.L,cache=fscache share /mnt; }
-mount_server() { mount -t 9p -o trans=virtio,version=9p2000.L share /mnt; }
+# The server's view needs no particular options: large requests make its
+# reads (each a round trip without a cache) cheaper.
+mount_server() { mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /mnt; }
 # remount_cached: umount (which writes back and waits for cache writes),
 # drop every cached page and inode, mount again.
 remount_cached() { umount /mnt && echo 3 >/proc/sys/vm/drop_caches && mount_cached; }
@@ -36,12 +40,12 @@ same_as_model() { same_files $MODEL /mnt $FILES; }
 # Test files on the host, written through the uncached mount: three slices
 # of the runner's random data.bin, and the model copies.
 must "the share mounts without a cache (server view)" mount_server
-cp /mnt/data.bin $MODEL/data.bin
-must "test data read intact" [ "$(sha256sum <$MODEL/data.bin | cut -d' ' -f1)" = "$(cut -d' ' -f1 /mnt/data.sha256)" ]
+copy /mnt/data.bin $MODEL/data.bin
+must "test data read intact" [ "$(sha_of $MODEL/data.bin)" = "$(cut -d' ' -f1 /mnt/data.sha256)" ]
 put $MODEL/data.bin 1048576 $MODEL/w.bin 0 3145728
 put $MODEL/data.bin 4194304 $MODEL/t.bin 0 3145728
 put $MODEL/data.bin 7340032 $MODEL/s.bin 0 3145728
-for f in w.bin t.bin s.bin; do cp $MODEL/$f /mnt/$f; done
+for f in w.bin t.bin s.bin; do copy $MODEL/$f /mnt/$f; done
 check "server holds the test files" same_as_model
 umount /mnt
 echo 3 >/proc/sys/vm/drop_caches
@@ -83,9 +87,15 @@ must "server view mounts" mount_server
 check "the server holds exactly the local changes" same_as_model
 # A server-side change: same size, so only the coherency data can tell.
 # QEMU derives the 9p qid version from the mtime in whole seconds (and the
-# size): wait for the second to turn so the server's version moves, as it
-# would for any change not made within the second the file was cached.
-sleep 2
+# size): wait until the server's clock has left the second s.bin was last
+# written in, so the change moves its version, as it would for any change
+# not made within the second the file was cached. A file touched on the
+# share tells the server's time.
+server_second_turned() {
+	touch /mnt/.tick && [ "$(stat -c %Y /mnt/.tick)" -gt "$(stat -c %Y /mnt/s.bin)" ]
+}
+must "the server's clock left the second s.bin was written in" wait_for 5 server_second_turned
+rm -f /mnt/.tick
 put $MODEL/data.bin 5555 /mnt/s.bin 777777 4096 && put $MODEL/data.bin 5555 $MODEL/s.bin 777777 4096
 check "server-side change applied" same_as_model
 umount /mnt

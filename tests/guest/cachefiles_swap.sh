@@ -9,7 +9,7 @@
 # checks. A is the C cachefiles, B the cell's: c/c swaps C->C->C (the
 # mechanics), FSCACHE/rust swaps C->Rust->C.
 # timeout: 600
-# share: 32M
+# share: 8M
 . /fsrs/lib.sh
 
 A=c

@@ -8,12 +8,14 @@
 # remounts that start from a cold page cache, and the server must hold
 # exactly what an independent copy (a model in /tmp) says.
 # timeout: 600
-# share: 16M
+# share: 10M
 . /fsrs/lib.sh
 
 EXPORT=/srv/export
 MODEL=/tmp/model
-FILES="data.bin w.bin t.bin s.bin"
+# Three 3 MiB slices of the runner's data.bin (each spans several cache
+# granules); data.bin itself is only their source.
+FILES="w.bin t.bin s.bin"
 
 must "caching stack loads" load_stack
 for m in nfsd nfsv4; do
@@ -27,15 +29,15 @@ cat /proc/fs/fscache/caches
 # a tmpfs (fsid= is required: tmpfs has no device UUID); a copy in /tmp is
 # the model every change is also applied to.
 mkdir -p /share $EXPORT $MODEL
-must "the share (plain 9p) mounts" mount -t 9p -o trans=virtio,version=9p2000.L share /share
+must "the share (plain 9p) mounts" mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /share
 mount -t tmpfs -o size=96m tmpfs $EXPORT
-cp /share/data.bin $EXPORT/data.bin
-must "test data copied intact" [ "$(sha256sum <$EXPORT/data.bin | cut -d' ' -f1)" = "$(cut -d' ' -f1 /share/data.sha256)" ]
+copy /share/data.bin $EXPORT/data.bin
+must "test data copied intact" [ "$(sha_of $EXPORT/data.bin)" = "$(cut -d' ' -f1 /share/data.sha256)" ]
 umount /share
 put $EXPORT/data.bin 1048576 $EXPORT/w.bin 0 3145728
 put $EXPORT/data.bin 4194304 $EXPORT/t.bin 0 3145728
 put $EXPORT/data.bin 7340032 $EXPORT/s.bin 0 3145728
-for f in $FILES; do cp $EXPORT/$f $MODEL/$f; done
+for f in data.bin $FILES; do cp $EXPORT/$f $MODEL/$f; done
 ls -l $EXPORT
 
 # The server: nfsd on 127.0.0.1 only, NFSv4 only (no rpcbind, no lockd),
