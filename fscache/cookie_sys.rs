@@ -37,6 +37,7 @@ extern "C" {
     fn fsrs_lru_touch(cookie: *mut bindings::fscache_cookie, timeout: c_ulong) -> bool;
     fn fsrs_lru_remove(cookie: *mut bindings::fscache_cookie) -> bool;
     fn fsrs_lru_pop_expired(timeout: c_ulong) -> *mut bindings::fscache_cookie;
+    fn fsrs_lru_timer_left() -> c_long;
     fn fsrs_lru_shutdown();
     fn fsrs_queue_work(
         wq: *mut bindings::workqueue_struct,
@@ -203,6 +204,13 @@ pub(crate) fn lru_pop_expired(timeout: c_ulong) -> Option<ARef<Cookie>> {
     let p = unsafe { fsrs_lru_pop_expired(timeout) };
     // SAFETY: the LRU's reference on a live cookie, handed over.
     NonNull::new(p.cast::<Cookie>()).map(|p| unsafe { ARef::from_raw(p) })
+}
+
+/// Jiffies left before the LRU timer fires; 0 when it is not armed.
+pub(crate) fn lru_timer_left() -> c_long {
+    // SAFETY: reads the state of a static timer of helpers.c; no locking
+    // needed for a statistic (C reads it the same way).
+    unsafe { fsrs_lru_timer_left() }
 }
 
 /// Stops the LRU timer and work for good (module exit).

@@ -228,6 +228,14 @@ struct fscache_cookie *fsrs_lru_pop_expired(unsigned long timeout)
 }
 
 /* At unload: no timer or LRU work may run after this. */
+/* Jiffies left on the LRU discard timer, 0 if it is not pending: the
+ * "at=" of the LRU line of /proc/fs/fscache/stats. */
+long fsrs_lru_timer_left(void)
+{
+	return timer_pending(&fsrs_cookie_lru_timer) ?
+		(long)(fsrs_cookie_lru_timer.expires - jiffies) : 0;
+}
+
 void fsrs_lru_shutdown(void)
 {
 	timer_shutdown_sync(&fsrs_cookie_lru_timer);

@@ -39,6 +39,7 @@ void fsrs_cookies_for_each(void (*fn)(void *ctx, struct fscache_cookie *cookie),
 bool fsrs_lru_touch(struct fscache_cookie *cookie, unsigned long timeout);
 bool fsrs_lru_remove(struct fscache_cookie *cookie);
 struct fscache_cookie *fsrs_lru_pop_expired(unsigned long timeout);
+long fsrs_lru_timer_left(void);
 void fsrs_lru_shutdown(void);
 bool fsrs_queue_work(struct workqueue_struct *wq, struct work_struct *work);
 long fsrs_wait_var(void *var, bool (*cond)(const void *ctx), const void *ctx, long timeout);

@@ -28,8 +28,8 @@ const COOKIES_HEADER: &str = "COOKIE   VOLUME   REF ACT ACC S FL DEF            
                               ======== ======== === === === = == ================\n";
 
 /// A cache's name as the tables print it: `-` while nameless, as in C.
-fn cache_name(c: &cache::Cache) -> &str {
-    c.name().map_or(Ok("-"), |n| n.to_str()).unwrap_or("?")
+fn cache_name(c: &cache::Cache) -> &[u8] {
+    c.name().map_or(b"-", |n| n.as_bytes())
 }
 
 struct Caches;
@@ -38,19 +38,19 @@ impl ShowFile for Caches {
         m.puts(CACHES_HEADER);
         cache::for_each(|c| {
             let (refs, vols, objs, acc) = c.counts();
-            let name = cache_name(c);
             // seq_file output cannot fail short of a retry with more room.
-            let _ = writeln!(
+            let _ = write!(
                 m,
-                "{:08x} {:5} {:5} {:5} {:5} {} {}",
+                "{:08x} {:5} {:5} {:5} {:5} {} ",
                 c.debug_id(),
                 refs,
                 vols,
                 objs,
                 acc,
                 c.state().letter(),
-                name
             );
+            m.put_bytes(cache_name(c));
+            m.puts("\n");
         });
         Ok(())
     }
@@ -63,20 +63,23 @@ impl ShowFile for Volumes {
         volume::for_each(|v| {
             let (refs, cookies, acc, flags) = v.counts();
             let cache = cache_name(v.cache());
-            let key = core::str::from_utf8(v.key_str()).unwrap_or("?");
-            // C prints the cache name with %-15.15s: padded and cut to 15.
-            let cache = cache.get(..cache.len().min(15)).unwrap_or(cache);
-            let _ = writeln!(
+            let _ = write!(
                 m,
-                "{:08x} {:5} {:5} {:3} {:02x} {:<15} {}",
+                "{:08x} {:5} {:5} {:3} {:02x} ",
                 v.debug_id(),
                 refs,
                 cookies,
                 acc,
                 flags,
-                cache,
-                key
             );
+            // C prints the cache name with %-15.15s: cut to 15 bytes, then
+            // padded with spaces to 15.
+            let cut = &cache[..cache.len().min(15)];
+            m.put_bytes(cut);
+            m.puts(&"               "[cut.len()..]);
+            m.puts(" ");
+            m.put_bytes(v.key_str());
+            m.puts("\n");
         });
         Ok(())
     }

@@ -38,9 +38,15 @@ impl SeqFile<'_> {
 
     /// Appends `s`; seq_file retries with a bigger buffer on overflow.
     pub(crate) fn puts(&mut self, s: &str) {
+        self.put_bytes(s.as_bytes());
+    }
+
+    /// Appends `b` byte for byte, as C's `%s` prints a name: names (a
+    /// cache's tag, a volume's key) are bytes, not necessarily UTF-8.
+    pub(crate) fn put_bytes(&mut self, b: &[u8]) {
         // SAFETY: `self.m` is the seq_file of the show() call this object
-        // lives in, and `s` is valid for `s.len()` bytes.
-        unsafe { bindings::seq_write(self.m, s.as_ptr().cast(), s.len()) };
+        // lives in, and `b` is valid for `b.len()` bytes.
+        unsafe { bindings::seq_write(self.m, b.as_ptr().cast(), b.len()) };
     }
 }
 

@@ -82,7 +82,7 @@ pub(crate) fn show(m: &mut SeqFile<'_>) -> core::fmt::Result {
         u(&N_ACQUIRES_OK),
         u(&N_ACQUIRES_OOM)
     )?;
-    // `at` is the time left on the LRU discard timer: none runs yet.
+    // `at`: jiffies left on the LRU discard timer, 0 when not armed.
     writeln!(
         m,
         "LRU    : n={} exp={} rmv={} drp={} at={}",
@@ -90,7 +90,7 @@ pub(crate) fn show(m: &mut SeqFile<'_>) -> core::fmt::Result {
         u(&N_COOKIES_LRU_EXPIRED),
         u(&N_COOKIES_LRU_REMOVED),
         u(&N_COOKIES_LRU_DROPPED),
-        0
+        crate::cookie_sys::lru_timer_left()
     )?;
     writeln!(m, "Invals : n={}", u(&N_INVALIDATES))?;
     writeln!(
