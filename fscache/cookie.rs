@@ -336,7 +336,7 @@ impl Cookie {
         if unsafe { cookie_sys::queue_work(addr_of_mut!((*self.raw()).work)) } {
             core::mem::forget(r);
         } else {
-            self.trace(C_PUT_OVER_QUEUED);
+            put_traced(r, C_PUT_OVER_QUEUED);
         }
     }
 
@@ -499,7 +499,7 @@ fn hash(candidate: &Cookie) -> bool {
             );
             old.wait_state(cookie_sys::FOREVER, dropped);
         }
-        old.trace(C_PUT_COLLISION);
+        put_traced(old, C_PUT_COLLISION);
     }
     true
 }
@@ -736,7 +736,7 @@ fn drop_and_withdraw(cookie: &Cookie) {
     if let Some(r) = cookie_sys::lru_remove(cookie) {
         stats::N_COOKIES_LRU.dec();
         stats::N_COOKIES_LRU_DROPPED.inc();
-        r.trace(C_PUT_LRU);
+        put_traced(r, C_PUT_LRU);
     }
     open_gate(cookie);
 }
@@ -779,7 +779,7 @@ unsafe extern "C" fn fsrs_cookie_lru_worker(_work: *mut bindings::work_struct) {
         } else {
             stats::N_COOKIES_LRU_REMOVED.inc();
         }
-        cookie.trace(C_PUT_LRU);
+        put_traced(cookie, C_PUT_LRU);
     }
 }
 
@@ -819,7 +819,7 @@ pub(crate) fn relinquish(cookie: ARef<Cookie>, retire: bool) {
         cookie.set_state(State::Dropped);
         unhash(&cookie);
     }
-    cookie.trace(C_PUT_RELINQUISH);
+    put_traced(cookie, C_PUT_RELINQUISH);
 }
 
 /// `__fscache_invalidate()`: the file's data changed elsewhere; with
@@ -875,6 +875,9 @@ pub(crate) fn get(cookie: &Cookie, why: trace::CookieWhy) -> ARef<Cookie> {
 }
 
 /// `fscache_put_cookie()`.
+///
+/// The trace shows the count after the put, as C's fscache_put_cookie()
+/// does (`ref - 1` of the count it decremented).
 pub(crate) fn put_traced(cookie: ARef<Cookie>, why: trace::CookieWhy) {
     let (id, r) = (cookie.debug_id(), cookie.refs());
     drop(cookie);
@@ -961,7 +964,7 @@ unsafe extern "C" fn worker(work: *mut bindings::work_struct) {
     let cookie = unsafe { ARef::from_raw(NonNull::new_unchecked(p.cast_mut().cast::<Cookie>())) };
     cookie.trace(C_SEE_WORK);
     run_machine(&cookie);
-    cookie.trace(C_PUT_WORK);
+    put_traced(cookie, C_PUT_WORK);
 }
 
 fn run_machine(cookie: &Cookie) {

@@ -254,7 +254,7 @@ pub(crate) unsafe fn try_get<T: AlwaysRefCounted>(
     }
 }
 
-/// Takes `p` out of a registry vector (order is not kept). An emptied
+/// Takes `p` out of a registry vector; the others keep their order. An emptied
 /// vector gives its buffer back: registries are statics, never dropped, so
 /// a buffer kept would outlive the module.
 pub(crate) fn registry_remove<T>(v: &mut KVec<NonNull<T>>, p: NonNull<T>) -> bool {
@@ -262,7 +262,9 @@ pub(crate) fn registry_remove<T>(v: &mut KVec<NonNull<T>>, p: NonNull<T>) -> boo
         return false;
     };
     let last = v.len() - 1;
-    v.swap(i, last);
+    // Keep the others in order: /proc lists caches and volumes oldest
+    // first, as C's list_del() leaves its lists.
+    v[i..].rotate_left(1);
     // SAFETY: shrinks by one; the dropped slot is a plain pointer.
     unsafe { v.set_len(last) };
     if v.is_empty() {

@@ -10,16 +10,17 @@
 must "fscache loads" modprobe fscache
 echo "fscache: $(impl_of fscache)"
 must "a test backend adds cache 'probe-one' with a volume" \
-	insmod /fsrs/modules/fscache_probe.ko tag=probe-one volume=probe,vol, cookie=probe-key
+	insmod /fsrs/modules/fscache_probe.ko tag=probe-one volume=probe,vol, cookie=probe-key order=1
 cat /proc/fs/fscache/caches /proc/fs/fscache/volumes /proc/fs/fscache/cookies
 check "the table keeps its two header lines" [ "$(sed -n 2p /proc/fs/fscache/caches)" = \
 	"======== ===== ===== ===== ===== = ===============" ]
 row=$(grep " probe-one$" /proc/fs/fscache/caches)
 echo "row: '$row'"
-# debug id; the backend's ref and the volume's; one volume, no objects,
-# the pinned access; Active.
+# debug id; the backend's ref and the volumes' (one each: probe,vol, and
+# the three order volumes); four volumes, no objects, the pinned access;
+# Active.
 check "the cache's row has the C layout" \
-	sh -c "echo '$row' | grep -Eq '^[0-9a-f]{8}     2     1     0     1 A probe-one\$'"
+	sh -c "echo '$row' | grep -Eq '^[0-9a-f]{8}     5     4     0     1 A probe-one\$'"
 vrow=$(grep " probe,vol,$" /proc/fs/fscache/volumes)
 echo "volume row: '$vrow'"
 # debug id, ref 2 (ours and the cookie's), one cookie, no accesses, no
@@ -35,6 +36,11 @@ vid=$(echo "$vrow" | cut -d" " -f1)
 # NO_DATA_TO_READ (size 0) in %02lx, the key and aux data in hex.
 check "the cookie's row has the C layout" \
 	sh -c "echo '$crow' | grep -Eq '^[0-9a-f]{8} $vid   1   0   0 - 4008 70726f62652d6b6579, 617578\$'"
+# Volumes order,0..3 were acquired in order and order,1 relinquished: the
+# table keeps the others oldest first, as C's list does.
+grep -o " order,[0-9]\$" /proc/fs/fscache/volumes | tr -d ' \n' >/tmp/order
+echo "volume order: $(cat /tmp/order)"
+check "a removal keeps the other volumes in order" [ "$(cat /tmp/order)" = "order,0order,2order,3" ]
 # The FS-Cache lines of the stats file, as netfs would show them: the
 # same labels and fields in the same order, one volume counted.
 cat /proc/fsrs-probe-stats
@@ -51,7 +57,7 @@ NoSpace: nwr=N ncr=N cull=N
 IO     : rd=N wr=N mis=N
 WANT
 check "stats lines have the C labels and fields" cmp -s /tmp/stats.shape /tmp/stats.want
-check "stats count the volume and cookie" grep -q "^Cookies: n=1 v=1 vcol=0 voom=0$" /proc/fsrs-probe-stats
+check "stats count the volumes and cookie" grep -q "^Cookies: n=1 v=4 vcol=0 voom=0$" /proc/fsrs-probe-stats
 check "stats count the acquisition" grep -q "^Acquire: n=1 ok=1 oom=0$" /proc/fsrs-probe-stats
 must "the backend withdraws" rmmod fscache_probe
 cat /proc/fs/fscache/caches

@@ -26,6 +26,13 @@ static char *cookie;
 module_param(cookie, charp, 0444);
 MODULE_PARM_DESC(cookie, "key of a cookie to acquire in the volume, with aux data \"aux\"");
 
+/* Order of /proc/fs/fscache/volumes after a removal: "order,0" to
+ * "order,3" acquired in that order, then "order,1" relinquished. */
+static bool order;
+module_param(order, bool, 0444);
+MODULE_PARM_DESC(order, "acquire volumes order,0..3 and relinquish order,1");
+#define ORDER_N 4
+
 static const struct fscache_cache_ops probe_ops = {
 	.name = "probe",
 };
@@ -41,6 +48,38 @@ static int probe_stats_show(struct seq_file *m, void *v)
 static struct fscache_cache *probe_cache;
 static struct fscache_volume *probe_volume;
 static struct fscache_cookie *probe_cookie;
+static struct fscache_volume *order_volumes[ORDER_N];
+
+static int acquire_order_volumes(void)
+{
+	char key[16];
+	int i;
+
+	for (i = 0; i < ORDER_N; i++) {
+		snprintf(key, sizeof(key), "order,%d", i);
+		order_volumes[i] = fscache_acquire_volume(key, tag, NULL, 0);
+		if (IS_ERR_OR_NULL(order_volumes[i])) {
+			int ret = order_volumes[i] ? PTR_ERR(order_volumes[i]) : -ENOMEM;
+
+			order_volumes[i] = NULL;
+			return ret;
+		}
+		wait_on_bit(&order_volumes[i]->flags, FSCACHE_VOLUME_CREATING,
+			    TASK_UNINTERRUPTIBLE);
+	}
+	fscache_relinquish_volume(order_volumes[1], NULL, false);
+	order_volumes[1] = NULL;
+	return 0;
+}
+
+static void relinquish_order_volumes(void)
+{
+	int i;
+
+	for (i = 0; i < ORDER_N; i++)
+		if (order_volumes[i])
+			fscache_relinquish_volume(order_volumes[i], NULL, false);
+}
 
 static int __init fscache_probe_init(void)
 {
@@ -68,8 +107,19 @@ static int __init fscache_probe_init(void)
 			probe_cookie = fscache_acquire_cookie(probe_volume, 0, cookie,
 							      strlen(cookie), "aux", 3, 0);
 	}
+	if (order) {
+		ret = acquire_order_volumes();
+		if (ret < 0)
+			goto err_volumes;
+	}
 	return 0;
 
+err_volumes:
+	relinquish_order_volumes();
+	if (probe_cookie)
+		fscache_relinquish_cookie(probe_cookie, false);
+	if (probe_volume)
+		fscache_relinquish_volume(probe_volume, NULL, false);
 err_withdraw:
 	fscache_withdraw_cache(probe_cache);
 err_cache:
@@ -81,6 +131,7 @@ module_init(fscache_probe_init);
 
 static void __exit fscache_probe_exit(void)
 {
+	relinquish_order_volumes();
 	if (probe_cookie)
 		fscache_relinquish_cookie(probe_cookie, false);
 	if (probe_volume)
