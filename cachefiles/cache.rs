@@ -12,18 +12,20 @@
 
 use crate::daemon_cmd::Limits;
 use crate::fsc::{FsCache, VolumeCookie};
+use crate::log::Name;
+use crate::log::{pr_err, pr_info};
 use crate::namei::Dir;
 use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
 use crate::sys::errno::*;
 use crate::sys::WaitQueue;
-use crate::vfs::{self, Cred, Mount, Secure};
+use crate::vfs::{self, Cred, Mount, NewCred, Secure};
 use crate::volume::Volume;
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
-    rbtree::{RBTree, RBTreeNode},
+    rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation},
     sync::{Arc, Mutex},
 };
 
@@ -62,6 +64,9 @@ pub(crate) struct Bound {
     pub(crate) bshift: u32,
     pub(crate) t: Thresholds,
 }
+
+/// A place in [`Lists::objects`], allocated ahead.
+pub(crate) type ObjectSlot = RBTreeNodeReservation<usize, Arc<Object>>;
 
 /// The cache's live volumes and objects, for withdrawal.
 pub(crate) struct Lists {
@@ -283,9 +288,13 @@ impl Cache {
         let secure = Secure::begin(&cred);
         let (mnt, root) = vfs::kern_path_dir(dir)?;
         vfs::check_root(&mnt, &root)?;
-        // Files are created with the security context of the cache root.
-        let cred = Cred::create_files_as(&root)?;
+        // Files are created as the cache root's owner and security
+        // context: the copy is made with the cache's credentials in force,
+        // the LSM check as the daemon (C's
+        // cachefiles_determine_cache_security()).
+        let new = NewCred::prepare()?;
         drop(secure);
+        let cred = new.create_files_as(&root)?;
         let _secure = Secure::begin(&cred);
         vfs::security_check_dir(&root)?;
 
@@ -310,7 +319,9 @@ impl Cache {
                 graveyard,
                 cred,
                 bsize,
-                bshift: bsize.trailing_zeros(),
+                // C's ilog2(): the shift of the largest power of two not above
+                // the block size, which need not be a power of two itself.
+                bshift: bsize.ilog2(),
                 t,
             },
             GFP_KERNEL,
@@ -349,7 +360,10 @@ impl Cache {
             return Err(e);
         }
         self.set(flag::READY);
-        pr_info!("File cache on {} registered\n", fscache.name());
+        pr_info!(
+            "File cache on {} registered\n",
+            Name(fscache.name().as_bytes())
+        );
         let _ = self.has_space(0, 0, SpaceFor::Check);
         Ok(())
     }
@@ -361,17 +375,35 @@ impl Cache {
         if !self.test(flag::READY) {
             return;
         }
-        pr_info!("File cache on {} unregistering\n", b.fscache.name());
+        pr_info!(
+            "File cache on {} unregistering\n",
+            Name(b.fscache.name().as_bytes())
+        );
         b.fscache.withdraw();
         self.withdraw_fscache_volumes();
         self.withdraw_objects();
         b.fscache.wait_for_objects();
         self.withdraw_volumes();
-        {
-            let _secure = Secure::begin(&b.cred);
-            b.mnt.sync();
-        }
+        self.sync(b);
         b.fscache.relinquish();
+    }
+
+    /// Writes everything back to the backing fs at unbind. As in C, only
+    /// EIO is reported (a shut-down or failing disk); the admin guide
+    /// tells admins to look for this line.
+    fn sync(&self, b: &Bound) {
+        let r = {
+            let _secure = Secure::begin(&b.cred);
+            b.mnt.sync()
+        };
+        if let Err(e) = r {
+            if e == EIO {
+                self.io_error(format_args!(
+                    "Attempt to sync backing fs superblock returned error {}",
+                    e.to_errno()
+                ));
+            }
+        }
     }
 
     /// Withdraws the volumes fscache still has accesses on.
@@ -431,15 +463,18 @@ impl Cache {
         }
     }
 
-    /// Adds an object to the withdrawal list.
-    pub(crate) fn add_object(&self, object: &Arc<Object>) -> Result {
-        let node = RBTreeNode::new(
-            &**object as *const Object as usize,
-            object.clone(),
-            GFP_KERNEL,
-        )?;
+    /// Allocates an object's place in the withdrawal list, before the
+    /// object is looked up: once fscache has the object, listing it must
+    /// not fail, or unbind would never withdraw it and the daemon's close
+    /// would wait forever for the cookie's last access.
+    pub(crate) fn reserve_object_slot() -> Result<ObjectSlot> {
+        RBTreeNodeReservation::new(GFP_KERNEL)
+    }
+
+    /// Adds an object to the withdrawal list, in the place reserved.
+    pub(crate) fn add_object(&self, slot: ObjectSlot, object: &Arc<Object>) {
+        let node = slot.into_node(&**object as *const Object as usize, object.clone());
         self.lists.lock().objects.insert(node);
-        Ok(())
     }
 
     pub(crate) fn remove_object(&self, object: &Object) -> Option<Arc<Object>> {

@@ -3,6 +3,7 @@
 //! filesystem data in files on a local filesystem, driven by a daemon
 //! through `/dev/cachefiles`.
 
+use crate::log::{pr_err, pr_info};
 use kernel::{c_str, prelude::*};
 
 mod cache;
@@ -14,6 +15,7 @@ mod fsc;
 mod interface;
 mod io;
 mod key;
+mod log;
 mod miscdev;
 mod namei;
 mod object;
@@ -54,6 +56,9 @@ impl kernel::Module for CacheFiles {
 
 impl Drop for CacheFiles {
     fn drop(&mut self) {
+        // No cache is left (each held the device open), but the last I/O
+        // frees may still be queued (io.rs): they run our code.
+        io::flush_deferred();
         pr_info!("Unloading (fscache-rs)\n");
     }
 }

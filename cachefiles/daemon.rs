@@ -5,6 +5,7 @@
 
 use crate::cache::{flag, Cache};
 use crate::daemon_cmd::{self, BindMode, Limit, LimitError, Limits, Verb};
+use crate::log::pr_err;
 use crate::miscdev::{DeviceFile, PollTable};
 use crate::namei;
 use crate::sys;
@@ -12,11 +13,12 @@ use crate::sys::errno::*;
 use crate::vfs::{self, Secure};
 use core::{
     pin::Pin,
-    sync::atomic::{AtomicBool, AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, Ordering},
 };
 use kernel::{
     ffi::c_uint,
     new_mutex,
+    page::PAGE_SIZE,
     prelude::*,
     str::CString,
     sync::{Arc, Mutex},
@@ -29,16 +31,13 @@ const ONDEMAND: bool = cfg!(CONFIG_CACHEFILES_ONDEMAND);
 /// The device may be open once at a time.
 static DEVICE_OPEN: AtomicBool = AtomicBool::new(false);
 
-/// Debug mask set by the `debug` command (shared by all caches, as in C).
-pub(crate) static DEBUG_MASK: AtomicU32 = AtomicU32::new(0);
-
 /// The mask bit that turns on [`kdebug!`](crate::kdebug) (C's
 /// `CACHEFILES_DEBUG_KDEBUG`).
 pub(crate) const DEBUG_KDEBUG: u32 = 4;
 
 /// Whether `debug` asked for the object and volume events to be logged.
 pub(crate) fn kdebug_on() -> bool {
-    DEBUG_MASK.load(Ordering::Relaxed) & DEBUG_KDEBUG != 0
+    sys::debug_mask() & DEBUG_KDEBUG != 0
 }
 
 /// Holding this is being the one opener; dropping it lets the next in.
@@ -89,6 +88,20 @@ impl PinnedDrop for Daemon {
 
 fn to_error(e: daemon_cmd::Errno) -> Error {
     Error::from_errno(-e.0)
+}
+
+/// The tag a cache gets when `bind` runs without a `tag` command.
+const DEFAULT_TAG: &[u8] = b"CacheFiles";
+
+/// `bytes` as a C string, unchanged: a directory or tag is a path or a
+/// name in whatever encoding the daemon uses, as in C. Command arguments
+/// never hold a NUL ([`daemon_cmd::split`] refuses them).
+fn c_string(bytes: &[u8]) -> Result<CString> {
+    let mut v = KVec::with_capacity(bytes.len() + 1, GFP_KERNEL)?;
+    v.extend_from_slice(bytes, GFP_KERNEL)?;
+    v.push(0, GFP_KERNEL)?;
+    let s = CStr::from_bytes_with_nul(&v).map_err(|_| EINVAL)?;
+    Ok(CString::try_from(s)?)
 }
 
 fn copy(args: &[u8]) -> Result<KVec<u8>> {
@@ -158,7 +171,7 @@ impl Daemon {
                     to_error(e)
                 })?;
                 // The C variable is an unsigned int: keep the low bits.
-                DEBUG_MASK.store(mask as u32, Ordering::Relaxed);
+                sys::set_debug_mask(mask as u32);
                 Ok(())
             }
             Verb::Bind => {
@@ -179,11 +192,13 @@ impl Daemon {
                     pr_err!("bind: on-demand mode is not implemented yet\n");
                     return Err(to_error(daemon_cmd::EOPNOTSUPP));
                 }
-                let dir = CString::try_from_fmt(kernel::fmt!("{}", namei::Name(dir)))?;
-                let tag = match cfg.tag.as_ref() {
-                    Some(t) => CString::try_from_fmt(kernel::fmt!("{}", namei::Name(t)))?,
-                    None => CString::try_from_fmt(kernel::fmt!("CacheFiles"))?,
-                };
+                let dir = c_string(dir)?;
+                // As in C, the default tag is recorded here, whether or not
+                // the bind then succeeds: a later `tag` gets EEXIST.
+                if cfg.tag.is_none() {
+                    cfg.tag = Some(copy(DEFAULT_TAG)?);
+                }
+                let tag = c_string(cfg.tag.as_deref().unwrap_or(DEFAULT_TAG))?;
                 self.cache.bind(&dir, &tag, cfg.secid, &cfg.limits)
             }
             Verb::Cull | Verb::Inuse => {
@@ -262,12 +277,13 @@ impl DeviceFile for Daemon {
         }
         let len = input.len();
         // Refuse before copying anything, as C does.
-        if len > daemon_cmd::MAX_COMMAND_LEN {
+        if len > daemon_cmd::max_command_len(PAGE_SIZE) {
             return Err(to_error(daemon_cmd::EOPNOTSUPP));
         }
         let mut data = KVec::with_capacity(len, GFP_KERNEL)?;
         input.read_all(&mut data, GFP_KERNEL)?;
-        let (verb, args) = daemon_cmd::split(&data, ONDEMAND).map_err(to_error)?;
+        let (verb, args) =
+            daemon_cmd::split_for_page(&data, ONDEMAND, PAGE_SIZE).map_err(to_error)?;
         if self.cache.test(flag::DEAD) {
             return Err(EIO);
         }

@@ -18,8 +18,15 @@ pub const ERANGE: Errno = Errno(34);
 pub const EOPNOTSUPP: Errno = Errno(95);
 
 /// Longest command the device takes in one write: a page less the NUL the
-/// C code appends.
-pub const MAX_COMMAND_LEN: usize = 4096 - 1;
+/// C code appends. The page size is the machine's (64 KiB on some arm64
+/// and ppc64 kernels), so the limit is too.
+pub const fn max_command_len(page_size: usize) -> usize {
+    page_size - 1
+}
+
+/// [`max_command_len`] with 4 KiB pages (x86_64), for the host tests.
+#[allow(dead_code)] // The module uses the real page size.
+pub const MAX_COMMAND_LEN: usize = max_command_len(4096);
 
 /// The command words the device knows, in the C table's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,8 +93,18 @@ fn skip_spaces(s: &[u8]) -> &[u8] {
 /// oversized write, a NUL byte anywhere, a newline as the first byte, a
 /// leading space, then an unknown word. Everything after the first newline
 /// is ignored; spaces between the verb and its arguments are skipped.
+#[allow(dead_code)] // The module uses the real page size.
 pub fn split(data: &[u8], ondemand: bool) -> Result<(Verb, &[u8]), Errno> {
-    if data.len() > MAX_COMMAND_LEN {
+    split_for_page(data, ondemand, 4096)
+}
+
+/// [`split`] on a machine whose pages are `page_size` bytes.
+pub fn split_for_page(
+    data: &[u8],
+    ondemand: bool,
+    page_size: usize,
+) -> Result<(Verb, &[u8]), Errno> {
+    if data.len() > max_command_len(page_size) {
         return Err(EOPNOTSUPP);
     }
     if data.contains(&0) {

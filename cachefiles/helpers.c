@@ -12,6 +12,7 @@
 #include <linux/fs_struct.h>
 #include <linux/fscache-cache.h>
 #include <linux/ioprio.h>
+#include <linux/moduleparam.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/netfs.h>
@@ -23,6 +24,25 @@
 #include <linux/wait.h>
 #include <trace/events/fscache.h>
 #include "helpers.h"
+
+/*
+ * The debug mask: the "debug" module parameter (modprobe cachefiles
+ * debug=4, /sys/module/cachefiles/parameters/debug), as C has it, and the
+ * daemon's "debug" command. 6.12's Rust module! has no parameters.
+ */
+static unsigned int cachefiles_debug;
+module_param_named(debug, cachefiles_debug, uint, 0644);
+MODULE_PARM_DESC(debug, "CacheFiles debugging mask");
+
+unsigned int cfh_debug_mask(void)
+{
+	return READ_ONCE(cachefiles_debug);
+}
+
+void cfh_set_debug_mask(unsigned int mask)
+{
+	WRITE_ONCE(cachefiles_debug, mask);
+}
 
 int fsrs_security_secctx_to_secid(const char *secdata, u32 seclen, u32 *secid)
 {
@@ -219,13 +239,15 @@ void cfh_get_pwd(struct path *path)
 	get_fs_pwd(current->fs, path);
 }
 
-void cfh_sync_fs(struct vfsmount *mnt)
+int cfh_sync_fs(struct vfsmount *mnt)
 {
 	struct super_block *sb = mnt->mnt_sb;
+	int ret;
 
 	down_read(&sb->s_umount);
-	sync_filesystem(sb);
+	ret = sync_filesystem(sb);
 	up_read(&sb->s_umount);
+	return ret;
 }
 
 /* LSM hooks (static inlines when the kernel has no LSMs). */
@@ -353,6 +375,19 @@ ssize_t cfh_iocb_write(struct file *file, struct kiocb *iocb, struct iov_iter *i
 
 	memalloc_nofs_restore(nofs);
 	return ret;
+}
+
+/* might_sleep(): with CONFIG_DEBUG_ATOMIC_SLEEP, a splat when called in
+ * atomic context. */
+void cfh_might_sleep(void)
+{
+	might_sleep();
+}
+
+/* Whether we run in a task, not in an interrupt or softirq (in_task()). */
+bool cfh_in_task(void)
+{
+	return in_task();
 }
 
 void cfh_kiocb_end_write(struct kiocb *iocb)

@@ -6,11 +6,20 @@
 //! and the object. It has two references: the submitter's and the
 //! completion's, so that whichever of `submit` returning and the
 //! completion running (maybe in interrupt context) comes last frees it.
+//!
+//! The rule for completion context: nothing whose last reference may be
+//! dropped there may sleep or take a lock that is taken with interrupts
+//! enabled elsewhere. A `Kiocb` holds an `Arc<Object>`, whose last put
+//! drops the cookie pin (fscache's cookie hash and `/proc` locks), the
+//! volume (dentries) and maybe the cache: so a `Kiocb` freed outside task
+//! context is freed by a work item instead (`Kiocb::put`), as C defers its
+//! final puts to work items.
 
 use crate::cache::SpaceFor;
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{self, cookie_flag, Cookie};
 use crate::interface::object_of;
+use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
 use crate::sys::errno::*;
 use crate::vfs::{File, Secure};
@@ -20,8 +29,10 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{
     bindings,
     ffi::{c_int, c_long},
+    impl_has_work, new_work,
     prelude::*,
     sync::Arc,
+    workqueue::{self, Work, WorkItem},
 };
 
 // Only pointers to these C types cross; their layout does not matter here.
@@ -45,6 +56,7 @@ extern "C" {
         iter: *mut bindings::iov_iter,
     ) -> isize;
     fn cfh_kiocb_end_write(iocb: *mut bindings::kiocb);
+    fn cfh_in_task() -> bool;
     fn cfh_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
     fn cfh_iov_iter_truncate(iter: *mut bindings::iov_iter, count: usize);
     fn cfh_iov_iter_add_count(iter: *mut bindings::iov_iter, n: usize);
@@ -164,6 +176,7 @@ unsafe extern "C" fn end_operation(cres: *mut bindings::netfs_cache_resources) {
 
 /// One direct I/O in flight.
 #[repr(C)]
+#[pin_data]
 struct Kiocb {
     /// First, so a `*mut kiocb` from the completion is a `*mut Kiocb`.
     iocb: bindings::kiocb,
@@ -176,6 +189,44 @@ struct Kiocb {
     inval_counter: u32,
     /// Blocks this write promised (0 for reads).
     b_writing: u64,
+    /// Frees the I/O in process context when its last reference goes in
+    /// a completion (see the module's documentation).
+    #[pin]
+    free_work: Work<Kiocb>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Kiocb { self.free_work }
+}
+
+impl WorkItem for Kiocb {
+    type Pointer = Pin<KBox<Kiocb>>;
+
+    fn run(this: Pin<KBox<Kiocb>>) {
+        drop(this);
+    }
+}
+
+// SAFETY: a Kiocb moves to a work item only to be dropped. Its file and
+// object are Send; `term_priv` is netfs's opaque pointer, which netfs
+// lets its terminator be called with from any context; the kiocb is ours.
+unsafe impl Send for Kiocb {}
+
+/// The queue deferred frees run on: fscache's, which outlives us (we
+/// depend on fscache) and which module exit flushes (`flush_deferred`).
+fn free_queue() -> &'static workqueue::Queue {
+    // SAFETY: fscache_wq is allocated at fscache's init, before any module
+    // that uses fscache can load, and destroyed at its exit, after.
+    unsafe { workqueue::Queue::from_raw(bindings::fscache_wq) }
+}
+
+/// Waits for the I/O frees deferred to a work item (module exit: their
+/// code is ours).
+pub(crate) fn flush_deferred() {
+    // SAFETY: fscache_wq is valid (see free_queue()); flushing it may
+    // sleep, and module exit is process context. (flush_workqueue() is
+    // a macro over this that only adds a check for the system queues.)
+    unsafe { bindings::__flush_workqueue(bindings::fscache_wq) };
 }
 
 impl Kiocb {
@@ -188,8 +239,8 @@ impl Kiocb {
         (term, term_priv): (TermFunc, *mut c_void),
         (inval_counter, b_writing): (u32, u64),
     ) -> Result<NonNull<Kiocb>> {
-        let ki = KBox::new(
-            Kiocb {
+        let ki = KBox::pin_init(
+            pin_init!(Kiocb {
                 iocb: bindings::kiocb::default(),
                 refs: AtomicU32::new(2),
                 file,
@@ -199,10 +250,13 @@ impl Kiocb {
                 was_async: AtomicBool::new(true),
                 inval_counter,
                 b_writing,
-            },
+                free_work <- new_work!("cachefiles_kiocb"),
+            }),
             GFP_KERNEL,
         )?;
-        let ki = KBox::into_raw(ki);
+        // SAFETY: the Kiocb is never moved out of its box: the box is
+        // rebuilt from this pointer only to be freed (`put`).
+        let ki = KBox::into_raw(unsafe { Pin::into_inner_unchecked(ki) });
         let complete: Option<unsafe extern "C" fn(*mut bindings::kiocb, c_long)> =
             match (term, write) {
                 (None, _) => None,
@@ -223,7 +277,8 @@ impl Kiocb {
         Ok(unsafe { NonNull::new_unchecked(ki) })
     }
 
-    /// Drops one reference; the last frees the I/O.
+    /// Drops one reference; the last frees the I/O, here in task context,
+    /// through a work item otherwise.
     ///
     /// # Safety
     ///
@@ -231,8 +286,17 @@ impl Kiocb {
     unsafe fn put(ki: *mut Kiocb) {
         // SAFETY: live per the contract.
         if unsafe { (*ki).refs.fetch_sub(1, Ordering::AcqRel) } == 1 {
-            // SAFETY: the last reference; it came from KBox::into_raw.
-            drop(unsafe { KBox::from_raw(ki) });
+            // SAFETY: the last reference; it came from KBox::into_raw of a
+            // pinned box (Kiocb::new), so it is pinned again.
+            let ki = unsafe { Pin::new_unchecked(KBox::from_raw(ki)) };
+            // SAFETY: in_task() only reads the preempt count.
+            if unsafe { cfh_in_task() } {
+                drop(ki);
+            } else {
+                // The work is ours alone (never queued before), so this
+                // queues it.
+                free_queue().enqueue(ki);
+            }
         }
     }
 }
@@ -706,13 +770,19 @@ unsafe extern "C" fn issue_write(subreq: *mut bindings::netfs_io_subrequest) {
     if let Err(e) = prepared {
         return terminated(e.to_errno() as isize);
     }
+    drop(file);
     // SAFETY: the subrequest start and iterator are valid.
     let sstart = unsafe { (*subreq).start } as i64;
-    // SAFETY: the netfs's terminator, with the subrequest as its data.
+    // Through write(), not straight to do_write(): write() first checks
+    // that the cache is still live (fscache_wait_for_operation()), as C's
+    // cachefiles_write() does. A writeback that began before the cache
+    // died or was withdrawn must stop writing into it (ENOBUFS).
+    // SAFETY: `cres` and `iter` are the request's own, valid until the
+    // subrequest is terminated; the terminator is netfs's, with the
+    // subrequest as its data.
     unsafe {
-        do_write(
-            object,
-            file,
+        write(
+            cres,
             sstart,
             iter,
             Some(bindings::netfs_write_subrequest_terminated),

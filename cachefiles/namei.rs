@@ -5,26 +5,12 @@
 use crate::cache::Cache;
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::io_error;
+use crate::log::{pr_err, pr_notice};
 use crate::sys::errno::*;
 use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};
-use core::fmt;
 use kernel::prelude::*;
 
-/// Bytes of a file name, printed as text for log lines.
-pub(crate) struct Name<'a>(pub(crate) &'a [u8]);
-
-impl fmt::Display for Name<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for &b in self.0 {
-            if b.is_ascii_graphic() || b == b' ' {
-                write!(f, "{}", b as char)?;
-            } else {
-                write!(f, "\\x{:02x}", b)?;
-            }
-        }
-        Ok(())
-    }
-}
+pub(crate) use crate::log::Name;
 
 /// A directory of the cache, marked in use (S_KERNEL_FILE) while we hold
 /// it so that the daemon cannot cull it and no other cache can take it.

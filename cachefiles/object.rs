@@ -16,6 +16,7 @@ use crate::fsc::{cookie_flag, Cookie, CookiePin, FsCache};
 use crate::io_error;
 use crate::kdebug;
 use crate::key;
+use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei::{self, Name};
 use crate::sys::errno::*;
 use crate::vfs::{self, Dentry, File, Secure};
@@ -121,6 +122,11 @@ impl Object {
         let volume: Arc<Volume> = unsafe { kernel::sync::ArcBorrow::from_raw(vptr) }.into();
         let cache = volume.cache().clone();
         let Some(b) = cache.bound() else { return false };
+        // Allocated first: from here on nothing may fail that would leave
+        // the object unlisted (see Cache::reserve_object_slot()).
+        let Ok(slot) = Cache::reserve_object_slot() else {
+            return false;
+        };
         let Ok(object) = Object::new(cookie, volume) else {
             return false;
         };
@@ -141,11 +147,7 @@ impl Object {
             // releases the object once fscache drops it.
             return false;
         }
-        if cache.add_object(&object).is_err() {
-            // Still usable; only unbind would miss it, and fscache
-            // withdraws every cookie of a withdrawn cache anyway.
-            pr_warn!("no memory to list object {:08x}\n", object.debug_id);
-        }
+        cache.add_object(slot, &object);
         let _ = object.adjust_size();
         drop(secure);
         true
@@ -626,6 +628,11 @@ impl Object {
 #[pinned_drop]
 impl PinnedDrop for Object {
     fn drop(self: Pin<&mut Self>) {
+        // The last put of an object may drop the last cookie pin (which
+        // takes fscache's hash-bucket and /proc locks) and the volume
+        // (dentries): never in atomic context (io.rs defers the frees of
+        // completions). Checked on every drop by the debug kernel.
+        crate::sys::might_sleep();
         let fscache = self.fscache;
         // SAFETY: we do not move out of the pinned object; the two
         // ManuallyDrop fields are dropped exactly once, here, before the

@@ -10,6 +10,9 @@ use kernel::{bindings, error::to_result, ffi::c_int, prelude::*, types::Opaque};
 extern "C" {
     // helpers.c: security_secctx_to_secid() is a static inline without LSMs.
     fn fsrs_security_secctx_to_secid(secdata: *const u8, seclen: u32, secid: *mut u32) -> c_int;
+    fn cfh_debug_mask() -> u32;
+    fn cfh_might_sleep();
+    fn cfh_set_debug_mask(mask: u32);
     fn cfh_init_waitqueue(wq: *mut bindings::wait_queue_head);
     fn cfh_wake_up_all(wq: *mut bindings::wait_queue_head);
     fn cfh_poll_wait(
@@ -17,6 +20,27 @@ extern "C" {
         wq: *mut bindings::wait_queue_head,
         pt: *mut bindings::poll_table_struct,
     );
+}
+
+/// The debug mask: the `debug` module parameter, which the daemon's
+/// `debug` command also sets (helpers.c holds it, as 6.12's `module!` has
+/// no parameters).
+pub(crate) fn debug_mask() -> u32 {
+    // SAFETY: a READ_ONCE of a static of helpers.c; no precondition.
+    unsafe { cfh_debug_mask() }
+}
+
+/// Asserts process context: the debug kernel (CONFIG_DEBUG_ATOMIC_SLEEP)
+/// reports a call from atomic context, interrupts included.
+pub(crate) fn might_sleep() {
+    // SAFETY: might_sleep() only checks the preempt count and irq state.
+    unsafe { cfh_might_sleep() }
+}
+
+/// Sets the debug mask (the daemon's `debug` command).
+pub(crate) fn set_debug_mask(mask: u32) {
+    // SAFETY: a WRITE_ONCE of a static of helpers.c; no precondition.
+    unsafe { cfh_set_debug_mask(mask) }
 }
 
 /// Whether the calling task has CAP_SYS_ADMIN (and so may run a cache).

@@ -8,6 +8,7 @@
 //! `Drop`; borrowed raw pointers never leave this module except as
 //! arguments to the fscache/netfs callbacks in `fsc.rs` and `io.rs`.
 
+use crate::log::{pr_err, pr_warn};
 use crate::sys::errno::*;
 use core::ptr::NonNull;
 use kernel::{
@@ -54,7 +55,7 @@ extern "C" {
     fn cfh_punch_hole(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
     fn cfh_put_cred(cred: *const bindings::cred);
     fn cfh_get_pwd(path: *mut bindings::path);
-    fn cfh_sync_fs(mnt: *mut bindings::vfsmount);
+    fn cfh_sync_fs(mnt: *mut bindings::vfsmount) -> c_int;
     fn cfh_security_path_mkdir(
         dir: *const bindings::path,
         d: *mut bindings::dentry,
@@ -299,9 +300,9 @@ impl Mount {
     }
 
     /// Writes the backing superblock back (at withdrawal).
-    pub(crate) fn sync(&self) {
+    pub(crate) fn sync(&self) -> Result {
         // SAFETY: the mount is pinned by our reference.
-        unsafe { cfh_sync_fs(self.as_ptr()) };
+        to_result(unsafe { cfh_sync_fs(self.as_ptr()) })
     }
 
     /// statfs of the filesystem under `root` (a dentry on this mount).
@@ -741,21 +742,52 @@ impl Cred {
         }
         Ok(cred)
     }
+}
 
-    /// A copy of the credentials in force (the cache's, inside a Secure),
-    /// creating files as `root`'s security context says.
-    pub(crate) fn create_files_as(root: &Dentry) -> Result<Cred> {
-        // SAFETY: prepare_creds() copies the current (overridden) creds.
+/// Credentials being prepared: a copy of the ones in force when it was
+/// made, not yet shared. Dropped unused, it is aborted.
+///
+/// # Invariants
+///
+/// `self.0` came from `prepare_creds()`, is owned by this object, and is
+/// neither committed nor shared.
+pub(crate) struct NewCred(NonNull<bindings::cred>);
+
+impl NewCred {
+    /// Copies the task's current (subjective) credentials: inside a
+    /// [`Secure`], the cache's.
+    pub(crate) fn prepare() -> Result<NewCred> {
+        // SAFETY: prepare_creds() has no precondition; it copies the
+        // current task's subjective credentials.
         let new = NonNull::new(unsafe { bindings::prepare_creds() }).ok_or(ENOMEM)?;
+        // INVARIANT: freshly prepared, and only this object has it.
+        Ok(NewCred(new))
+    }
+
+    /// Makes these the credentials that create files as `root` does (its
+    /// owner and security context). The LSM checks the *current* subject
+    /// against `root`, so, as in C, call this as the daemon, outside the
+    /// cache's [`Secure`]: a policy grants `create_files_as` to the daemon's
+    /// domain, not to the cache's context.
+    pub(crate) fn create_files_as(self, root: &Dentry) -> Result<Cred> {
         let inode = root.inode().ok_or(ENOENT)?;
-        // SAFETY: `new` is ours; the inode is pinned by `root`.
-        let r = unsafe { bindings::set_create_files_as(new.as_ptr(), inode.as_ptr()) };
+        // SAFETY: `self.0` is ours and unshared (type invariant); the
+        // inode is pinned by `root`.
+        let r = unsafe { bindings::set_create_files_as(self.0.as_ptr(), inode.as_ptr()) };
         if r < 0 {
-            // SAFETY: never committed or shared.
-            unsafe { bindings::abort_creds(new.as_ptr()) };
+            // Drop aborts the credentials.
             return Err(Error::from_errno(r));
         }
-        Ok(Cred(new))
+        let cred = Cred(self.0);
+        core::mem::forget(self);
+        Ok(cred)
+    }
+}
+
+impl Drop for NewCred {
+    fn drop(&mut self) {
+        // SAFETY: prepared by us, never committed or shared.
+        unsafe { bindings::abort_creds(self.0.as_ptr()) };
     }
 }
 

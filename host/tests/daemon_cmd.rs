@@ -48,6 +48,15 @@ fn size_limit_is_a_page_less_one() {
     assert_eq!(split(&big, true).map(|(v, _)| v), Ok(Verb::Dir));
     big.push(b'a');
     assert_eq!(split(&big, true), Err(EOPNOTSUPP));
+    // With 64 KiB pages the same command fits, up to 64 KiB less one.
+    assert_eq!(
+        split_for_page(&big, true, 65536).map(|(v, _)| v),
+        Ok(Verb::Dir)
+    );
+    big.resize(max_command_len(65536), b'a');
+    assert!(split_for_page(&big, true, 65536).is_ok());
+    big.push(b'a');
+    assert_eq!(split_for_page(&big, true, 65536), Err(EOPNOTSUPP));
 }
 
 #[test]
