@@ -7,7 +7,8 @@
  * Opens DEVICE once (after dropping CAP_SYS_ADMIN with --no-sys-admin),
  * then for each ARG: "@read" reads up to a page and prints "READ <n>",
  * "@status" reads and prints "STATUS <text read>", "@poll" polls without
- * waiting and prints "POLL <mask>",
+ * waiting and prints "POLL <mask>", "@cat:PATH" prints each line of the
+ * file PATH as "CAT <line>" (what /proc shows while the device is open),
  * anything else is written as one command, printing "OK <cmd>" or
  * "<ERRNO-NAME> <cmd>" (e.g. "EINVAL bstop 50%"). An open failure prints
  * "OPEN <ERRNO-NAME>" and exits 1. "\n" in an ARG stands for a newline and
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: fsrs-devio [--no-sys-admin] DEVICE [CMD|@read|@status|@poll]...\n");
+		fprintf(stderr, "usage: fsrs-devio [--no-sys-admin] DEVICE [CMD|@read|@status|@poll|@cat:PATH]...\n");
 		return 2;
 	}
 	fd = open(argv[1], O_RDWR);
@@ -102,6 +103,16 @@ int main(int argc, char **argv)
 				printf("STATUS %s\n", errname(errno));
 			else
 				printf("STATUS %.*s\n", (int)n, buf);
+		} else if (!strncmp(argv[i], "@cat:", 5)) {
+			FILE *f = fopen(argv[i] + 5, "r");
+
+			if (!f) {
+				printf("CAT %s\n", errname(errno));
+				continue;
+			}
+			while (fgets(buf, sizeof(buf), f))
+				printf("CAT %s", buf);
+			fclose(f);
 		} else if (!strcmp(argv[i], "@poll")) {
 			struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
 			int n = poll(&p, 1, 0);

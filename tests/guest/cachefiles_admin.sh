@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0
+# What an admin and a daemon see of cachefiles where ours once differed
+# from C (issue 10), one boot per cell:
+# 1) bind records the default tag "CacheFiles" even when it then fails, so
+#    a later "tag" is EEXIST;
+# 2) a cache directory and a tag with non-ASCII bytes are used byte for
+#    byte (bind, /proc/fs/fscache/caches, the log lines, with C's
+#    "CacheFiles: " prefix);
+# 3) bind calls set_create_files_as() as the daemon, not under the cache's
+#    credentials (tests/kunit/cred_probe.c watches the subject);
+# 4) a writeback that began before the cache was withdrawn writes no more
+#    into it once it is (the cache fs is frozen to hold the writeback
+#    between its first and second cache write);
+# 5) a failing sync of the backing fs at unbind (the cache disk's writes
+#    made to fail) is logged as in C;
+# and the debug module parameter shows the daemon's debug mask.
+# timeout: 300
+. /fsrs/lib.sh
+
+must "caching stack loads" load_stack
+must "cache disk mounts" mount_cache_disk
+must "the credential probe loads" insmod /fsrs/modules/cred_probe.ko
+P=/sys/module/cred_probe/parameters
+dmesg -c >/dev/null
+
+# --- 1. The default tag is recorded at bind ---------------------------------
+fsrs-devio /dev/cachefiles "dir /nonexistent" bind "tag mine" >/tmp/got
+cat /tmp/got
+check "bind on a missing directory fails with ENOENT" [ "$(sed -n 2p /tmp/got)" = "ENOENT bind" ]
+check "then 'tag mine' is EEXIST: bind recorded the default tag" \
+	[ "$(sed -n 3p /tmp/got)" = "EEXIST tag mine" ]
+
+# --- 2. Non-ASCII directory and tag --------------------------------------
+dir=/var/cache/fscache/caché
+tag=tägé
+mkdir "$dir"
+fsrs-devio /dev/cachefiles "dir $dir" "tag $tag" bind @cat:/proc/fs/fscache/caches >/tmp/got
+cat /tmp/got
+check "bind on a directory with a non-ASCII name" grep -qx "OK bind" /tmp/got
+check "/proc/fs/fscache/caches shows the tag byte for byte" grep -q " A $tag\$" /tmp/got
+check "the cache tree is in that directory" [ -d "$dir/cache" -a -d "$dir/graveyard" ]
+check "closing the device withdrew the cache" \
+	wait_for 30 sh -c "! grep -q ' $tag\$' /proc/fs/fscache/caches"
+dmesg >/tmp/dmesg
+grep -i cachefiles /tmp/dmesg
+check "log: 'CacheFiles: File cache on $tag registered'" \
+	grep -q "CacheFiles: File cache on $tag registered\$" /tmp/dmesg
+check "log: 'CacheFiles: File cache on $tag unregistering'" \
+	grep -q "CacheFiles: File cache on $tag unregistering\$" /tmp/dmesg
+check "no line with the module-name prefix 'cachefiles: '" \
+	sh -c '! grep -q "cachefiles: " /tmp/dmesg'
+
+# --- 3. The subject of set_create_files_as() ---------------------------------
+echo "set_create_files_as: as_task=$(cat $P/as_task) overridden=$(cat $P/overridden)"
+check "bind called set_create_files_as()" [ "$(cat $P/as_task)" -ge 1 ]
+check "never under the cache's credentials" [ "$(cat $P/overridden)" = 0 ]
+rmmod cred_probe
+
+# --- 4. Writeback stops writing into a withdrawn cache ------------------------
+write_cachefilesd_conf
+must "cachefilesd binds the cache" start_cachefilesd
+check "the daemon's 'debug 4' shows in the debug module parameter" \
+	[ "$(cat /sys/module/cachefiles/parameters/debug)" = 4 ]
+must "9p share mounts with cache=fscache" mount_share
+mkfifo /tmp/go
+fsrs-fsctl stride /mnt/wb.bin 8 1048576 </tmp/go >/tmp/stride &
+W=$!
+exec 6>/tmp/go
+must "the writer's first block is written back" wait_for 30 grep -q READY /tmp/stride
+wr0=$(stat_field "IO " wr)
+must "the cache fs freezes" fsrs-fsctl freeze /var/cache/fscache
+echo go >&6
+exec 6>&-
+# The writeback's first cache write waits for the thaw (sb_start_write).
+blocked() { grep -q percpu_rwsem_wait "/proc/$W/stack" 2>/dev/null; }
+check "the writeback is held at its first cache write" wait_for 30 blocked
+cat "/proc/$W/stack"
+kill "$CACHEFILESD_PID"
+check "the cache is withdrawn while the writeback is held" \
+	wait_for 30 grep -q " W fsrs\$" /proc/fs/fscache/caches
+must "the cache fs thaws" fsrs-fsctl thaw /var/cache/fscache
+wait "$W"
+cat /tmp/stride
+check "the writer's fsync succeeds (the server has the data)" grep -qx "FSYNC OK" /tmp/stride
+wait "$CACHEFILESD_PID"
+wr1=$(stat_field "IO " wr)
+echo "IO wr: $wr0 -> $wr1"
+check "after the withdrawal no more cache writes were made (IO wr +1, the held one)" \
+	[ $((wr1 - wr0)) = 1 ]
+umount /mnt
+
+# --- 5. A sync error at unbind is logged --------------------------------------
+# Every write to the cache disk fails with EIO from here on
+# (fail_make_request; verbose 0: no stack dump per failure). Unbind's
+# sync then fails committing the journal, with something to commit.
+dmesg -c >/dev/null
+must "cachefilesd binds the cache again" start_cachefilesd
+F=/sys/kernel/debug/fail_make_request
+echo 0 >$F/verbose
+echo 100 >$F/probability
+echo -1 >$F/times
+echo "dirty the journal" >/var/cache/fscache/dirty
+must "the cache disk's writes fail from now on" sh -c 'echo 1 >/sys/block/vda/make-it-fail'
+kill "$CACHEFILESD_PID"
+wait "$CACHEFILESD_PID"
+check "the cache is withdrawn" wait_for 30 sh -c '! grep -q " fsrs$" /proc/fs/fscache/caches'
+echo 0 >/sys/block/vda/make-it-fail
+dmesg | grep -iE "cachefiles|ext4|jbd2" | tail -20
+check "log: 'CacheFiles: I/O Error: Attempt to sync backing fs superblock returned error -5'" \
+	sh -c 'dmesg | grep -q "CacheFiles: I/O Error: Attempt to sync backing fs superblock returned error -5"'
+umount /var/cache/fscache
+finish
