@@ -435,6 +435,7 @@ impl Cache {
                 }
             };
             let (_, object) = node.to_key_value();
+            object.see(crate::trace::ObjRef::SeeWithdrawal);
             object.cookie().withdraw();
         }
     }

@@ -21,6 +21,7 @@ mod namei;
 mod object;
 mod space;
 mod sys;
+mod trace;
 mod vfs;
 mod volume;
 

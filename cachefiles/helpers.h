@@ -91,4 +91,25 @@ void cfh_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_ta
 int cfh_register_error_injection(unsigned int *state);
 void cfh_unregister_error_injection(void);
 
+/* trace.c: the cachefiles tracepoints. */
+struct fscache_volume;
+void cfh_trace_ref(unsigned int obj, unsigned int cookie, int usage, int why);
+void cfh_trace_lookup(bool has_obj, unsigned int id, struct dentry *dir, struct dentry *de, int error);
+void cfh_trace_mkdir(struct dentry *dir, struct dentry *subdir);
+void cfh_trace_tmpfile(unsigned int id, struct inode *backer);
+void cfh_trace_link(unsigned int id, struct inode *backer);
+void cfh_trace_unlink(bool has_obj, unsigned int id, ino_t ino, int why);
+void cfh_trace_rename(bool has_obj, unsigned int id, ino_t ino, int why);
+void cfh_trace_coherency(unsigned int id, ino_t ino, u8 content, int why);
+void cfh_trace_vol_coherency(struct fscache_volume *vcookie, ino_t ino, int why);
+void cfh_trace_prep_read(bool has_obj, unsigned int id, loff_t start, size_t len, unsigned short flags, int source, int why, ino_t cache_inode, ino_t netfs_inode);
+void cfh_trace_read(unsigned int id, struct inode *backer, loff_t start, size_t len);
+void cfh_trace_write(unsigned int id, struct inode *backer, loff_t start, size_t len);
+void cfh_trace_trunc(unsigned int id, struct inode *backer, loff_t from, loff_t to, int why);
+void cfh_trace_mark_active(bool has_obj, unsigned int id, struct inode *inode);
+void cfh_trace_mark_failed(bool has_obj, unsigned int id, struct inode *inode);
+void cfh_trace_mark_inactive(bool has_obj, unsigned int id, struct inode *inode);
+void cfh_trace_vfs_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where);
+void cfh_trace_io_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where);
+
 #endif

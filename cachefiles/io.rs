@@ -22,6 +22,7 @@ use crate::interface::object_of;
 use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
 use crate::sys::errno::*;
+use crate::trace::{self, ObjRef, PrepRead};
 use crate::vfs::{File, Secure};
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -254,6 +255,7 @@ impl Kiocb {
             }),
             GFP_KERNEL,
         )?;
+        ki.object.trace_get(ObjRef::GetIoreq);
         // SAFETY: the Kiocb is never moved out of its box: the box is
         // rebuilt from this pointer only to be freed (`put`).
         let ki = KBox::into_raw(unsafe { Pin::into_inner_unchecked(ki) });
@@ -289,6 +291,7 @@ impl Kiocb {
             // SAFETY: the last reference; it came from KBox::into_raw of a
             // pinned box (Kiocb::new), so it is pinned again.
             let ki = unsafe { Pin::new_unchecked(KBox::from_raw(ki)) };
+            ki.object.trace_put(ObjRef::PutIoreq);
             // SAFETY: in_task() only reads the preempt count.
             if unsafe { cfh_in_task() } {
                 drop(ki);
@@ -309,6 +312,10 @@ unsafe extern "C" fn read_complete(iocb: *mut bindings::kiocb, ret: c_long) {
     let ki = iocb as *mut Kiocb;
     // SAFETY: `iocb` is the first field of a live Kiocb.
     let k = unsafe { &*ki };
+    if ret < 0 {
+        let id = Some(k.object.debug_id());
+        trace::io_error(id, k.file.inode(), ret as i32, trace::Err::Read);
+    }
     if let Some(term) = k.term {
         let mut ret = ret;
         if ret >= 0 && k.object.cookie().inval_counter() != k.inval_counter {
@@ -332,6 +339,10 @@ unsafe extern "C" fn write_complete(iocb: *mut bindings::kiocb, ret: c_long) {
     if k.was_async.load(Ordering::Relaxed) {
         // SAFETY: an async DIO write completes with its write count held.
         unsafe { cfh_kiocb_end_write(iocb) };
+    }
+    if ret < 0 {
+        let id = Some(k.object.debug_id());
+        trace::io_error(id, k.file.inode(), ret as i32, trace::Err::Write);
     }
     k.object
         .cache()
@@ -460,12 +471,14 @@ unsafe extern "C" fn read(
     }
     // SAFETY: `cres` is valid.
     let inval_counter = unsafe { (*cres).inval_counter };
+    let (id, inode) = (object.debug_id(), file.inode());
     // SAFETY: cache_priv holds the object's Arc; take one for the I/O.
     let object = unsafe { arc_of(object) };
+    let pos = start + skipped as i64;
     let ki = match Kiocb::new(
         file,
         object,
-        start + skipped as i64,
+        pos,
         false,
         (term, term_priv),
         (inval_counter, 0),
@@ -473,6 +486,7 @@ unsafe extern "C" fn read(
         Ok(ki) => ki,
         Err(e) => return presub(e.to_errno() as isize, skipped),
     };
+    trace::read(id, inode, pos, len - skipped);
     // SAFETY: fresh Kiocb; `iter` valid.
     let ret = unsafe { submit(ki, iter, false) };
     if ret == -(bindings::EIOCBQUEUED as isize) || ret > 0 {
@@ -518,6 +532,7 @@ pub(crate) unsafe fn do_write(
     // SAFETY: `iter` is valid.
     let len = unsafe { cfh_iov_iter_count(iter) } as u64;
     let blocks = (len + (1u64 << b.bshift) - 1) >> b.bshift;
+    let inode = file.inode();
     // SAFETY: every Object lives in an Arc.
     let arc = unsafe { arc_of(object) };
     let ki = match Kiocb::new(file, arc, start, true, (term, term_priv), (0, blocks)) {
@@ -531,6 +546,7 @@ pub(crate) unsafe fn do_write(
         }
     };
     cache.b_writing.fetch_add(blocks, Ordering::Relaxed);
+    trace::write(object.debug_id(), inode, start, len as usize);
     // SAFETY: fresh Kiocb; `iter` valid.
     unsafe { submit(ki, iter, true) as c_int }
 }
@@ -803,11 +819,63 @@ unsafe fn do_prepare_read(
     len: &mut usize,
     i_size: i64,
     flags: &mut usize,
+    netfs_ino: u64,
+) -> bindings::netfs_io_source {
+    let mut seen = PrepSeen::default();
+    // SAFETY: per this function's contract.
+    let source = unsafe { prepare_read_source(cres, start, len, i_size, flags, &mut seen) };
+    trace::prep_read(
+        seen.object,
+        start,
+        *len,
+        *flags as u16,
+        source as i32,
+        seen.why,
+        seen.ino,
+        netfs_ino,
+    );
+    source
+}
+
+/// What prepare_read_source() found, for its trace.
+struct PrepSeen {
+    why: PrepRead,
+    object: Option<u32>,
+    ino: u64,
+}
+
+impl Default for PrepSeen {
+    fn default() -> Self {
+        PrepSeen {
+            why: PrepRead::HaveData,
+            object: None,
+            ino: 0,
+        }
+    }
+}
+
+/// do_prepare_read() less its trace; `seen` says why it chose what it did.
+///
+/// # Safety
+///
+/// As for do_prepare_read().
+unsafe fn prepare_read_source(
+    cres: *mut bindings::netfs_cache_resources,
+    start: i64,
+    len: &mut usize,
+    i_size: i64,
+    flags: &mut usize,
+    seen: &mut PrepSeen,
 ) -> bindings::netfs_io_source {
     let copy_to_cache = 1 << bindings::NETFS_SREQ_COPY_TO_CACHE;
     let ondemand = 1 << bindings::NETFS_SREQ_ONDEMAND;
     let server = bindings::netfs_io_source_NETFS_DOWNLOAD_FROM_SERVER;
+    // SAFETY: `cres` is valid per the contract.
+    if let Some(f) = unsafe { cres_file(cres) } {
+        seen.ino = f.inode().ino();
+    }
     if start >= i_size {
+        seen.why = PrepRead::AfterEof;
         return bindings::netfs_io_source_NETFS_FILL_WITH_ZEROES;
     }
     // SAFETY: per the contract.
@@ -816,6 +884,7 @@ unsafe fn do_prepare_read(
     };
     if cookie.test_flag(cookie_flag::NO_DATA_TO_READ) {
         *flags |= copy_to_cache;
+        seen.why = PrepRead::NoData;
         if *flags & ondemand == 0 {
             return server;
         }
@@ -824,13 +893,17 @@ unsafe fn do_prepare_read(
     let file = match unsafe { cres_file(cres) } {
         Some(f) => f,
         None => {
+            seen.why = PrepRead::NoFile;
             // The object and file may still be being made.
             if !wait_for_operation(cres, bindings::fscache_want_state_FSCACHE_WANT_READ) {
                 return server;
             }
-            // SAFETY: as above.
+            // SAFETY: `cres` is valid per the contract.
             match unsafe { cres_file(cres) } {
-                Some(f) => f,
+                Some(f) => {
+                    seen.ino = f.inode().ino();
+                    f
+                }
                 None => return server,
             }
         }
@@ -839,6 +912,7 @@ unsafe fn do_prepare_read(
     let Some(object) = (unsafe { object_of(cookie) }) else {
         return server;
     };
+    seen.object = Some(object.debug_id());
     let Some(b) = object.cache().bound() else {
         return server;
     };
@@ -853,22 +927,32 @@ unsafe fn do_prepare_read(
         }
         server
     };
+    let seek_error = |e: Error, seen: &mut PrepSeen| {
+        trace::io_error(seen.object, file.inode(), e.to_errno(), trace::Err::Seek);
+        seen.why = PrepRead::SeekError;
+        server
+    };
     let off = match inject_read().and_then(|()| file.llseek(start, SEEK_DATA)) {
         Ok(off) => off,
-        Err(e) if e == ENXIO => return download_and_store(flags),
-        Err(_) => return server,
+        Err(e) if e == ENXIO => {
+            seen.why = PrepRead::SeekNxio;
+            return download_and_store(flags);
+        }
+        Err(e) => return seek_error(e, seen),
     };
     if off >= end {
+        seen.why = PrepRead::FoundHole;
         return download_and_store(flags);
     }
     if off > start {
         let off = (off + bsize - 1) / bsize * bsize;
         *len = (off - start) as usize;
+        seen.why = PrepRead::FoundPart;
         return download_and_store(flags);
     }
     let to = match inject_read().and_then(|()| file.llseek(start, SEEK_HOLE)) {
         Ok(to) => to,
-        Err(_) => return server,
+        Err(e) => return seek_error(e, seen),
     };
     if to < end {
         let to = if end >= i_size {
@@ -878,6 +962,7 @@ unsafe fn do_prepare_read(
         };
         *len = (to - start) as usize;
     }
+    seen.why = PrepRead::HaveData;
     bindings::netfs_io_source_NETFS_READ_FROM_CACHE
 }
 
@@ -897,6 +982,7 @@ unsafe extern "C" fn prepare_read(
             &mut (*subreq).len,
             i_size as i64,
             &mut (*subreq).flags,
+            (*(*(*subreq).rreq).inode).i_ino as u64,
         )
     }
 }
@@ -910,10 +996,10 @@ unsafe extern "C" fn prepare_ondemand_read(
     len: *mut usize,
     i_size: i64,
     flags: *mut usize,
-    _ino: bindings::ino_t,
+    ino: bindings::ino_t,
 ) -> bindings::netfs_io_source {
     // SAFETY: per the contract.
-    unsafe { do_prepare_read(cres, start, &mut *len, i_size, &mut *flags) }
+    unsafe { do_prepare_read(cres, start, &mut *len, i_size, &mut *flags, ino as u64) }
 }
 
 /// # Safety

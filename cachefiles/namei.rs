@@ -7,6 +7,7 @@ use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::io_error;
 use crate::log::{pr_err, pr_notice};
 use crate::sys::errno::*;
+use crate::trace::{self, Kill};
 use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};
 use kernel::prelude::*;
 
@@ -26,7 +27,7 @@ impl core::ops::Deref for Dir {
 impl Drop for Dir {
     fn drop(&mut self) {
         if let Some(inode) = self.0.inode() {
-            inode.lock().unmark_in_use();
+            inode.lock().unmark_in_use(None);
         }
     }
 }
@@ -43,10 +44,15 @@ pub(crate) fn get_directory(
     let dinode = dir.inode().ok_or(ENOENT)?;
     let dlock = dinode.lock_parent();
     let sub = loop {
-        let sub = match inject_read().and_then(|()| dir.lookup_locked(&dlock, name)) {
+        let found = inject_read().and_then(|()| dir.lookup_locked(&dlock, name));
+        trace::lookup(None, dir, found.as_ref().map_err(|e| *e));
+        let sub = match found {
             Ok(d) => d,
-            Err(e) if e == ENOMEM => return Err(ENOMEM),
             Err(e) => {
+                trace::vfs_error(None, dinode, e.to_errno(), trace::Err::Lookup);
+                if e == ENOMEM {
+                    return Err(ENOMEM);
+                }
                 drop(dlock);
                 pr_err!("Lookup {} failed with error {}\n", Name(name), e.to_errno());
                 return Err(e);
@@ -55,9 +61,14 @@ pub(crate) fn get_directory(
         if !sub.is_negative() {
             break sub;
         }
-        let made = space()
-            .and_then(|()| inject_write())
-            .and_then(|()| vfs::mkdir(mnt, dir, &dlock, &sub));
+        let made = space().and_then(|()| {
+            let r = inject_write().and_then(|()| vfs::mkdir(mnt, dir, &dlock, &sub));
+            match &r {
+                Ok(()) => trace::mkdir(dir, &sub),
+                Err(e) => trace::vfs_error(None, dinode, e.to_errno(), trace::Err::Mkdir),
+            }
+            r
+        });
         if let Err(e) = made {
             drop(dlock);
             pr_err!("mkdir {} failed with error {}\n", Name(name), e.to_errno());
@@ -75,7 +86,7 @@ pub(crate) fn get_directory(
     let inode = sub.inode().ok_or(ENOENT)?;
     let slock = inode.lock();
     drop(dlock);
-    if !slock.mark_in_use() {
+    if !slock.mark_in_use(None) {
         drop(slock);
         pr_notice!(
             "cachefiles: Inode already in use: {} (B={:x})\n",
@@ -96,9 +107,18 @@ pub(crate) fn get_directory(
     Ok(sub)
 }
 
-/// Unlinks the regular file `d` from `dir` (locked by the caller).
-pub(crate) fn unlink(cache: &Cache, dir: &Dentry, dlock: &InodeLock, d: &Dentry) -> Result {
+/// Unlinks the regular file `d` from `dir` (locked by the caller), for
+/// object `obj` (none when the daemon culls) because of `why`.
+pub(crate) fn unlink(
+    cache: &Cache,
+    obj: Option<u32>,
+    dir: &Dentry,
+    dlock: &InodeLock,
+    d: &Dentry,
+    why: Kill,
+) -> Result {
     let b = cache.bound().ok_or(ENOBUFS())?;
+    trace::unlink(obj, d.inode().map_or(0, |i| i.ino()), why);
     if let Err(e) = vfs::security_unlink(&b.mnt, dir, d) {
         io_error!(cache, "Unlink security error");
         return Err(e);
@@ -107,12 +127,23 @@ pub(crate) fn unlink(cache: &Cache, dir: &Dentry, dlock: &InodeLock, d: &Dentry)
     if r == Err(EIO) {
         io_error!(cache, "Unlink failed");
     }
+    if let (Err(e), Some(inode)) = (r, dir.inode()) {
+        trace::vfs_error(obj, inode, e.to_errno(), trace::Err::Unlink);
+    }
     r
 }
 
-/// Removes `rep` from `dir`: a file is unlinked, a directory is moved to
-/// the graveyard for the daemon to delete. Takes over the lock on `dir`.
-pub(crate) fn bury(cache: &Cache, dir: &Dentry, dlock: InodeLock, rep: &Dentry) -> Result {
+/// Removes `rep` from `dir` for object `obj` (none when the daemon culls)
+/// because of `why`: a file is unlinked, a directory is moved to the
+/// graveyard for the daemon to delete. Takes over the lock on `dir`.
+pub(crate) fn bury(
+    cache: &Cache,
+    obj: Option<u32>,
+    dir: &Dentry,
+    dlock: InodeLock,
+    rep: &Dentry,
+    why: Kill,
+) -> Result {
     if !rep.parent_is(dir) {
         return Err(ESTALE());
     }
@@ -120,7 +151,7 @@ pub(crate) fn bury(cache: &Cache, dir: &Dentry, dlock: InodeLock, rep: &Dentry) 
         // Our own reference keeps the dentry from going negative if only
         // an open file pins it.
         let rep = rep.clone();
-        return unlink(cache, dir, &dlock, &rep);
+        return unlink(cache, obj, dir, &dlock, &rep, why);
     }
     drop(dlock);
     let b = cache.bound().ok_or(ENOBUFS())?;
@@ -149,8 +180,13 @@ pub(crate) fn bury(cache: &Cache, dir: &Dentry, dlock: InodeLock, rep: &Dentry) 
         }
         let grave = match graveyard.lookup_locked(&rl, &name) {
             Ok(g) => g,
-            Err(e) if e == ENOMEM => return Err(ENOMEM),
             Err(e) => {
+                if let Some(inode) = graveyard.inode() {
+                    trace::vfs_error(obj, inode, e.to_errno(), trace::Err::Lookup);
+                }
+                if e == ENOMEM {
+                    return Err(ENOMEM);
+                }
                 drop(rl);
                 io_error!(cache, "Lookup error {}", e.to_errno());
                 return Err(EIO);
@@ -176,8 +212,12 @@ pub(crate) fn bury(cache: &Cache, dir: &Dentry, dlock: InodeLock, rep: &Dentry) 
         match vfs::security_rename(&b.mnt, dir, rep, graveyard, &grave) {
             Err(e) => io_error!(cache, "Rename security error {}", e.to_errno()),
             Ok(()) => {
+                trace::rename(obj, rep.inode().map_or(0, |i| i.ino()), why);
                 let r = inject_read().and_then(|()| vfs::rename(&rl, dir, rep, graveyard, &grave));
                 if let Err(e) = r {
+                    if let Some(inode) = dir.inode() {
+                        trace::vfs_error(obj, inode, e.to_errno(), trace::Err::Rename);
+                    }
                     if e != ENOMEM {
                         io_error!(cache, "Rename failed with error {}", e.to_errno());
                     }
@@ -185,7 +225,7 @@ pub(crate) fn bury(cache: &Cache, dir: &Dentry, dlock: InodeLock, rep: &Dentry) 
             }
         }
         if let Some(inode) = rep.inode() {
-            inode.lock().unmark_in_use();
+            inode.lock().unmark_in_use(obj);
         }
         drop(rl);
         return Ok(());
@@ -243,13 +283,13 @@ pub(crate) fn cull(cache: &Cache, dir: &Dentry, name: &[u8]) -> Result {
     {
         let vlock = inode.lock();
         // Marking it stops the cache picking it back up.
-        if !vlock.mark_in_use() {
+        if !vlock.mark_in_use_quietly() {
             drop(vlock);
             drop(dlock);
             return Err(cull_error(EBUSY));
         }
     }
-    bury(cache, dir, dlock, &victim).map_err(cull_error)?;
+    bury(cache, None, dir, dlock, &victim, Kill::WasCulled).map_err(cull_error)?;
     crate::fsc::stats::culled();
     Ok(())
 }

@@ -19,10 +19,11 @@ use crate::key;
 use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei::{self, Name};
 use crate::sys::errno::*;
+use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
 use crate::vfs::{self, Dentry, File, Secure};
 use crate::volume::Volume;
 use core::mem::ManuallyDrop;
-use core::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use kernel::{
     new_spinlock,
     prelude::*,
@@ -48,6 +49,10 @@ pub(crate) struct Object {
     flags: AtomicUsize,
     content: AtomicU8,
     debug_id: u32,
+    /// The object's count as C would keep it, for the cachefiles_ref
+    /// trace only: one for fscache's cookie, one per I/O in flight. (Our
+    /// references are `Arc`s, whose count is not readable.)
+    usage: AtomicI32,
 }
 
 impl Object {
@@ -65,11 +70,33 @@ impl Object {
                 flags: AtomicUsize::new(0),
                 content: AtomicU8::new(Content::NoData as u8),
                 debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+                usage: AtomicI32::new(1),
             }),
             GFP_KERNEL,
         )?;
         fscache.count_object();
+        trace::obj_ref(object.debug_id, cookie.debug_id(), 1, ObjRef::New);
         Ok(object)
+    }
+
+    /// Traces the object at a point of interest (C's cachefiles_see_object).
+    pub(crate) fn see(&self, why: ObjRef) {
+        let usage = self.usage.load(Ordering::Relaxed);
+        trace::obj_ref(self.debug_id, self.cookie().debug_id(), usage, why);
+    }
+
+    /// Traces a new holder of the object (C's cachefiles_grab_object): the
+    /// count before.
+    pub(crate) fn trace_get(&self, why: ObjRef) {
+        let usage = self.usage.fetch_add(1, Ordering::Relaxed);
+        trace::obj_ref(self.debug_id, self.cookie().debug_id(), usage, why);
+    }
+
+    /// Traces a holder letting go (C's cachefiles_put_object): the count
+    /// before.
+    pub(crate) fn trace_put(&self, why: ObjRef) {
+        let usage = self.usage.fetch_sub(1, Ordering::Relaxed);
+        trace::obj_ref(self.debug_id, self.cookie().debug_id(), usage, why);
     }
 
     pub(crate) fn cookie(&self) -> Cookie {
@@ -142,11 +169,13 @@ impl Object {
         );
         if !ok {
             drop(secure);
+            object.see(ObjRef::SeeLookupFailed);
             cookie.caching_failed();
             // The caller holds an access on the cookie; withdraw_cookie
             // releases the object once fscache drops it.
             return false;
         }
+        object.see(ObjRef::SeeLookupCookie);
         cache.add_object(slot, &object);
         let _ = object.adjust_size();
         drop(secure);
@@ -169,6 +198,7 @@ impl Object {
         };
         let name = self.name.as_bytes();
         let found = inject_read().and_then(|()| fan.lookup_positive(name));
+        trace::lookup(Some(self.debug_id), &fan, found.as_ref().map_err(|e| *e));
         let dentry = match found {
             Ok(d) => d,
             Err(e) if e == ENOENT => return self.new_file(),
@@ -186,7 +216,8 @@ impl Object {
                 return false;
             };
             let lock = inode.lock_parent();
-            if namei::bury(self.cache(), &fan, lock, &dentry).is_err() {
+            let id = Some(self.debug_id);
+            if namei::bury(self.cache(), id, &fan, lock, &dentry, Kill::IsWeird).is_err() {
                 return false;
             }
             return self.new_file();
@@ -227,19 +258,34 @@ impl Object {
         let file = match inject_write().and_then(|()| vfs::tmpfile(&b.mnt, &fan, &b.cred)) {
             Ok(f) => f,
             Err(e) => {
+                if let Some(inode) = fan.inode() {
+                    trace::vfs_error(
+                        Some(self.debug_id),
+                        inode,
+                        e.to_errno(),
+                        trace::Err::Tmpfile,
+                    );
+                }
                 if e == EIO {
                     self.io_error(format_args!("Failed to create tmpfile"));
                 }
                 return Err(e);
             }
         };
+        trace::tmpfile(self.debug_id, file.inode());
         // Nobody else can have seen this file yet.
-        if !file.inode().lock().mark_in_use() {
+        if !file.inode().lock().mark_in_use(Some(self.debug_id)) {
             pr_warn!("new tmpfile already in use\n");
         }
         let size = round_up(self.cookie().object_size(), DIO_BLOCK_SIZE);
         let sized = if size > 0 {
-            inject_write().and_then(|()| file.truncate(size as i64))
+            let id = self.debug_id;
+            trace::trunc(id, file.inode(), 0, size as i64, Trunc::ExpandTmpfile);
+            let r = inject_write().and_then(|()| file.truncate(size as i64));
+            if let Err(e) = r {
+                trace::vfs_error(Some(id), file.inode(), e.to_errno(), trace::Err::Trunc);
+            }
+            r
         } else {
             Ok(())
         };
@@ -252,7 +298,7 @@ impl Object {
             }
         });
         if let Err(e) = checked {
-            file.inode().lock().unmark_in_use();
+            file.inode().lock().unmark_in_use(Some(self.debug_id));
             return Err(e);
         }
         Ok(file)
@@ -264,7 +310,7 @@ impl Object {
         let Some(inode) = dentry.inode() else {
             return false;
         };
-        if !inode.lock().mark_in_use() {
+        if !inode.lock().mark_in_use(Some(self.debug_id)) {
             pr_notice!(
                 "cachefiles: Inode already in use: {} (B={:x})\n",
                 Name(self.name.as_bytes()),
@@ -275,15 +321,16 @@ impl Object {
         let file = match vfs::open(&b.mnt, dentry, &b.cred) {
             Ok(f) => f,
             Err(e) => {
+                trace::vfs_error(Some(self.debug_id), inode, e.to_errno(), trace::Err::Open);
                 kdebug!("o={:08x}: open error {}\n", self.debug_id, e.to_errno());
-                inode.lock().unmark_in_use();
+                inode.lock().unmark_in_use(Some(self.debug_id));
                 return false;
             }
         };
         if !file.has_rw_iter() {
             pr_notice!("Cache does not support read_iter and write_iter\n");
             drop(file);
-            inode.lock().unmark_in_use();
+            inode.lock().unmark_in_use(Some(self.debug_id));
             return false;
         }
         if let Err(e) = self.check_auxdata(&file) {
@@ -315,7 +362,7 @@ impl Object {
     /// what it may now cull.
     fn unmark_in_use(&self, file: &File) {
         let inode = file.inode();
-        inode.lock().unmark_in_use();
+        inode.lock().unmark_in_use(Some(self.debug_id));
         if !self.using_tmpfile() {
             self.cache().released(inode.blocks());
         }
@@ -331,28 +378,42 @@ impl Object {
         let dentry = file.dentry();
         let read = inject_read()
             .and_then(|()| vfs::getxattr(&dentry, coherency::XATTR_NAME, &mut buf[..len]));
+        let ino = file.inode().ino();
         let n = match read {
             Ok(n) => n,
             Err(e) => {
+                let id = self.debug_id;
+                trace::vfs_error(Some(id), file.inode(), e.to_errno(), trace::Err::Getxattr);
                 if e == EIO {
                     self.io_error(format_args!(
                         "Failed to read aux with error {}",
                         e.to_errno()
                     ));
                 }
+                trace::coherency(id, ino, 0, Coherency::CheckXattr);
                 return Err(e);
             }
         };
         let check = coherency::check_object(&buf[..n], len, aux, cookie.object_size());
+        let why = match check {
+            ObjectCheck::Ok => Coherency::CheckOk,
+            ObjectCheck::Xattr => Coherency::CheckXattr,
+            ObjectCheck::Type => Coherency::CheckType,
+            ObjectCheck::Aux => Coherency::CheckAux,
+            ObjectCheck::ObjectSize => Coherency::CheckObjsize,
+            ObjectCheck::Dirty => Coherency::CheckDirty,
+        };
+        // The content byte of what was read (C prints its buffer's).
+        let content = if n > 17 { buf[17] } else { 0 };
+        if check == ObjectCheck::Dirty {
+            pr_warn!("Dirty object in cache\n");
+        }
+        trace::coherency(self.debug_id, ino, content, why);
         if check != ObjectCheck::Ok {
             kdebug!("o={:08x}: coherency mismatch: {:?}\n", self.debug_id, check);
         }
         match check {
             ObjectCheck::Ok => Ok(()),
-            ObjectCheck::Dirty => {
-                pr_warn!("Dirty object in cache\n");
-                Err(ESTALE())
-            }
             _ => Err(ESTALE()),
         }
     }
@@ -373,6 +434,14 @@ impl Object {
         let r = inject_write().and_then(|()| {
             file.with_write(|| vfs::setxattr(&dentry, coherency::XATTR_NAME, &buf[..n]))
         });
+        let (id, inode) = (self.debug_id, file.inode());
+        match r {
+            Ok(()) => trace::coherency(id, inode.ino(), content as u8, Coherency::SetOk),
+            Err(e) => {
+                trace::vfs_error(Some(id), inode, e.to_errno(), trace::Err::Setxattr);
+                trace::coherency(id, inode.ino(), content as u8, Coherency::SetFail);
+            }
+        }
         if let Err(e) = r {
             if e != ENOMEM {
                 self.io_error(format_args!(
@@ -393,8 +462,25 @@ impl Object {
         });
         match r {
             Ok(()) => (),
-            Err(e) if e == ENOENT || e == ENODATA() || e == ENOMEM => (),
+            Err(e) if e == ENOENT || e == ENODATA() || e == ENOMEM => {
+                if let Some(inode) = dentry.inode() {
+                    trace::vfs_error(
+                        Some(self.debug_id),
+                        inode,
+                        e.to_errno(),
+                        trace::Err::Remxattr,
+                    );
+                }
+            }
             Err(e) => {
+                if let Some(inode) = dentry.inode() {
+                    trace::vfs_error(
+                        Some(self.debug_id),
+                        inode,
+                        e.to_errno(),
+                        trace::Err::Remxattr,
+                    );
+                }
                 let ino = dentry.inode().map_or(0, |i| i.ino());
                 io_error!(
                     cache,
@@ -427,6 +513,9 @@ impl Object {
             };
             cut.and_then(|()| inject_write().and_then(|()| file.set_size(&lock, new)))
         };
+        if let Err(e) = r {
+            trace::io_error(None, inode, e.to_errno(), trace::Err::NotifyChange);
+        }
         if r == Err(EIO) {
             self.io_error(format_args!("Size set failed"));
             return Err(ENOBUFS());
@@ -449,15 +538,20 @@ impl Object {
 
     fn shorten(&self, file: &File, new_size: u64) -> bool {
         let dio = round_up(new_size, DIO_BLOCK_SIZE);
+        let (id, inode) = (self.debug_id, file.inode());
+        trace::trunc(id, inode, inode.size(), dio as i64, Trunc::Shrink);
         if let Err(e) = inject_remove().and_then(|()| file.truncate(dio as i64)) {
+            trace::io_error(Some(id), inode, e.to_errno(), trace::Err::Trunc);
             self.io_error(format_args!("Trunc-to-size failed {}", e.to_errno()));
             self.remove_xattr(&file.dentry());
             return false;
         }
         if new_size < dio {
+            trace::trunc(id, inode, dio as i64, new_size as i64, Trunc::DioAdjust);
             let r = inject_write()
                 .and_then(|()| file.zero_range(new_size as i64, (dio - new_size) as i64));
             if let Err(e) = r {
+                trace::io_error(Some(id), inode, e.to_errno(), trace::Err::Fallocate);
                 self.io_error(format_args!("Trunc-to-dio-size failed {}", e.to_errno()));
                 self.remove_xattr(&file.dentry());
                 return false;
@@ -477,28 +571,35 @@ impl Object {
         };
         let lock = finode.lock_parent();
         let name = self.name.as_bytes();
-        let Ok(mut dentry) = inject_read().and_then(|()| fan.lookup_locked(&lock, name)) else {
+        let id = Some(self.debug_id);
+        let lookup = || {
+            let r = inject_read().and_then(|()| fan.lookup_locked(&lock, name));
+            if let Err(e) = &r {
+                trace::vfs_error(id, finode, e.to_errno(), trace::Err::Lookup);
+            }
+            r
+        };
+        let Ok(mut dentry) = lookup() else {
             return false;
         };
         if !dentry.is_negative() {
             if dentry.inode().map(|i| i.as_ptr()) == Some(file.inode().as_ptr()) {
                 return true;
             }
-            if namei::unlink(self.cache(), &fan, &lock, &dentry).is_err() {
+            if namei::unlink(self.cache(), id, &fan, &lock, &dentry, Kill::IsStale).is_err() {
                 return false;
             }
             drop(dentry);
-            dentry = match inject_read().and_then(|()| fan.lookup_locked(&lock, name)) {
+            dentry = match lookup() {
                 Ok(d) => d,
                 Err(_) => return false,
             };
         }
-        if inject_read()
-            .and_then(|()| vfs::link(&file, &fan, &lock, &dentry))
-            .is_err()
-        {
+        if let Err(e) = inject_read().and_then(|()| vfs::link(&file, &fan, &lock, &dentry)) {
+            trace::vfs_error(id, finode, e.to_errno(), trace::Err::Link);
             return false;
         }
+        trace::link(self.debug_id, file.inode());
         let _guard = self.file.lock();
         self.set_using_tmpfile(false);
         true
@@ -509,7 +610,8 @@ impl Object {
         let dentry = file.dentry();
         let fan = self.fan()?;
         let lock = fan.inode().ok_or(ENOENT)?.lock_parent();
-        namei::unlink(self.cache(), &fan, &lock, &dentry)
+        let id = Some(self.debug_id);
+        namei::unlink(self.cache(), id, &fan, &lock, &dentry, Kill::WasRetired)
     }
 
     /// Saves the object's state to disk at withdrawal: xattr, and the link
@@ -529,9 +631,13 @@ impl Object {
     fn clean_up(&self, file: &File) {
         if self.cookie().test_flag(cookie_flag::RETIRED) {
             if !self.using_tmpfile() {
+                self.see(ObjRef::SeeCleanDelete);
                 let _ = self.delete(file);
+            } else {
+                self.see(ObjRef::SeeCleanDropTmp);
             }
         } else {
+            self.see(ObjRef::SeeCleanCommit);
             self.commit();
         }
         self.unmark_in_use(file);
@@ -562,7 +668,11 @@ impl Object {
                 ""
             }
         );
-        drop(object.cache().remove_object(&object));
+        object.see(ObjRef::SeeWithdrawCookie);
+        if let Some(listed) = object.cache().remove_object(&object) {
+            object.see(ObjRef::SeeWithdrawal);
+            drop(listed);
+        }
         if let Some(file) = object.file() {
             if let Some(b) = object.cache().bound() {
                 let _secure = Secure::begin(&b.cred);
@@ -570,6 +680,7 @@ impl Object {
             }
         }
         cookie.set_priv(core::ptr::null_mut());
+        object.trace_put(ObjRef::PutDetach);
         drop(object);
     }
 
@@ -600,7 +711,8 @@ impl Object {
                     let _secure = Secure::begin(&b.cred);
                     if let Some(inode) = fan.inode() {
                         let lock = inode.lock_parent();
-                        let _ = namei::bury(self.cache(), &fan, lock, &old.dentry());
+                        let (id, why) = (Some(self.debug_id), Kill::Invalidated);
+                        let _ = namei::bury(self.cache(), id, &fan, lock, &old.dentry(), why);
                     }
                 }
             }

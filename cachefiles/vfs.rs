@@ -10,6 +10,7 @@
 
 use crate::log::{pr_err, pr_warn};
 use crate::sys::errno::*;
+use crate::trace;
 use core::ptr::NonNull;
 use kernel::{
     bindings,
@@ -158,19 +159,36 @@ impl InodeLock {
         unsafe { cfh_inode_test_kernel_file(self.0.as_ptr()) }
     }
 
-    /// Marks the inode in use; false if it already was.
-    pub(crate) fn mark_in_use(&self) -> bool {
+    /// Marks the inode in use for object `obj` (a directory: `None`);
+    /// false if it already was. Traced as C does (mark_active or
+    /// mark_failed).
+    pub(crate) fn mark_in_use(&self, obj: Option<u32>) -> bool {
+        if self.in_use() {
+            trace::mark_failed(obj, self.0);
+            return false;
+        }
+        // SAFETY: the lock is held.
+        unsafe { cfh_inode_set_kernel_file(self.0.as_ptr()) };
+        trace::mark_active(obj, self.0);
+        true
+    }
+
+    /// Takes the in-use mark off (traced as mark_inactive).
+    pub(crate) fn unmark_in_use(&self, obj: Option<u32>) {
+        // SAFETY: the lock is held.
+        unsafe { cfh_inode_clear_kernel_file(self.0.as_ptr()) };
+        trace::mark_inactive(obj, self.0);
+    }
+
+    /// Marks the inode in use without a trace: the daemon's `cull`, which
+    /// C does not trace either.
+    pub(crate) fn mark_in_use_quietly(&self) -> bool {
         if self.in_use() {
             return false;
         }
         // SAFETY: the lock is held.
         unsafe { cfh_inode_set_kernel_file(self.0.as_ptr()) };
         true
-    }
-
-    pub(crate) fn unmark_in_use(&self) {
-        // SAFETY: the lock is held.
-        unsafe { cfh_inode_clear_kernel_file(self.0.as_ptr()) };
     }
 }
 

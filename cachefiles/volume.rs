@@ -12,6 +12,7 @@ use crate::kdebug;
 use crate::key;
 use crate::namei::{self, Dir, Name};
 use crate::sys::errno::*;
+use crate::trace::{self, Coherency};
 use crate::vfs::{self, Dentry, Secure};
 use kernel::{
     new_spinlock,
@@ -106,7 +107,8 @@ impl Volume {
                     let Some(lock) = b.store.inode().map(|i| i.lock_parent()) else {
                         return;
                     };
-                    if namei::bury(cache, &b.store, lock, &dir).is_err() {
+                    let why = trace::Kill::VolumeIsWeird;
+                    if namei::bury(cache, None, &b.store, lock, &dir, why).is_err() {
                         return;
                     }
                     drop(dir);
@@ -201,6 +203,18 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> bool {
         b.mnt
             .with_write(|| vfs::setxattr(dir, coherency::XATTR_NAME, &buf[..n]))
     });
+    if let Some(inode) = dir.inode() {
+        let why = match r {
+            Ok(()) => Coherency::VolSetOk,
+            Err(e) => {
+                trace::vfs_error(None, inode, e.to_errno(), trace::Err::Setxattr);
+                Coherency::VolSetFail
+            }
+        };
+        // SAFETY: the volume cookie is live while fscache has us set it
+        // up (acquire_volume).
+        unsafe { trace::vol_coherency(vcookie.as_ptr(), inode.ino(), why) };
+    }
     match r {
         Ok(()) => true,
         Err(e) => {
@@ -218,16 +232,31 @@ fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> Result {
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
     let read =
         inject_read().and_then(|()| vfs::getxattr(dir, coherency::XATTR_NAME, &mut buf[..len]));
+    let ino = dir.inode().map_or(0, |i| i.ino());
+    // SAFETY: the volume cookie is live while fscache has us set it up
+    // (acquire_volume).
+    let traced = |why| unsafe { trace::vol_coherency(vcookie.as_ptr(), ino, why) };
     let n = match read {
         Ok(n) => n,
         Err(e) => {
+            if let Some(inode) = dir.inode() {
+                trace::vfs_error(None, inode, e.to_errno(), trace::Err::Getxattr);
+            }
             if e == EIO {
                 io_error!(cache, "Failed to read xattr with error {}", e.to_errno());
             }
+            traced(Coherency::VolCheckXattr);
             return Err(e);
         }
     };
-    match coherency::check_volume(&buf[..n], coh) {
+    let check = coherency::check_volume(&buf[..n], coh);
+    traced(match check {
+        VolumeCheck::Ok => Coherency::VolCheckOk,
+        VolumeCheck::Xattr => Coherency::VolCheckXattr,
+        VolumeCheck::Reserved => Coherency::VolCheckResv,
+        VolumeCheck::Compare => Coherency::VolCheckCmp,
+    });
+    match check {
         VolumeCheck::Ok => Ok(()),
         _ => Err(ESTALE()),
     }

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `cachefiles:*` tracepoints, fired where C fires them, with C's
+//! reasons (the enums of `include/trace/events/cachefiles.h`, in its
+//! order: the events print them with `__print_symbolic`). The events
+//! themselves are created in `trace.c`.
+//!
+//! An object is named by its debug id; `None` stands for C's NULL object
+//! (printed as 0, or as ffffffff by unlink and rename).
+
+use crate::vfs::{Dentry, Inode};
+use kernel::{bindings, ffi::c_int};
+
+// Only pointers to these C types cross; their layout does not matter here.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn cfh_trace_ref(obj: u32, cookie: u32, usage: c_int, why: c_int);
+    fn cfh_trace_lookup(
+        has_obj: bool,
+        id: u32,
+        dir: *mut bindings::dentry,
+        de: *mut bindings::dentry,
+        error: c_int,
+    );
+    fn cfh_trace_mkdir(dir: *mut bindings::dentry, subdir: *mut bindings::dentry);
+    fn cfh_trace_tmpfile(id: u32, backer: *mut bindings::inode);
+    fn cfh_trace_link(id: u32, backer: *mut bindings::inode);
+    fn cfh_trace_unlink(has_obj: bool, id: u32, ino: u64, why: c_int);
+    fn cfh_trace_rename(has_obj: bool, id: u32, ino: u64, why: c_int);
+    fn cfh_trace_coherency(id: u32, ino: u64, content: u8, why: c_int);
+    fn cfh_trace_vol_coherency(vcookie: *mut bindings::fscache_volume, ino: u64, why: c_int);
+    fn cfh_trace_prep_read(
+        has_obj: bool,
+        id: u32,
+        start: i64,
+        len: usize,
+        flags: u16,
+        source: c_int,
+        why: c_int,
+        cache_inode: u64,
+        netfs_inode: u64,
+    );
+    fn cfh_trace_read(id: u32, backer: *mut bindings::inode, start: i64, len: usize);
+    fn cfh_trace_write(id: u32, backer: *mut bindings::inode, start: i64, len: usize);
+    fn cfh_trace_trunc(id: u32, backer: *mut bindings::inode, from: i64, to: i64, why: c_int);
+    fn cfh_trace_mark_active(has_obj: bool, id: u32, inode: *mut bindings::inode);
+    fn cfh_trace_mark_failed(has_obj: bool, id: u32, inode: *mut bindings::inode);
+    fn cfh_trace_mark_inactive(has_obj: bool, id: u32, inode: *mut bindings::inode);
+    fn cfh_trace_vfs_error(
+        has_obj: bool,
+        id: u32,
+        backer: *mut bindings::inode,
+        error: c_int,
+        why: c_int,
+    );
+    fn cfh_trace_io_error(
+        has_obj: bool,
+        id: u32,
+        backer: *mut bindings::inode,
+        error: c_int,
+        why: c_int,
+    );
+}
+
+/// `enum cachefiles_obj_ref_trace`.
+#[allow(dead_code)] // The on-demand reasons arrive with on-demand mode.
+#[derive(Clone, Copy)]
+#[repr(i32)]
+pub(crate) enum ObjRef {
+    GetIoreq,
+    New,
+    PutAllocFail,
+    PutDetach,
+    PutIoreq,
+    SeeCleanCommit,
+    SeeCleanDelete,
+    SeeCleanDropTmp,
+    SeeLookupCookie,
+    SeeLookupFailed,
+    SeeWithdrawCookie,
+    SeeWithdrawal,
+    GetOndemandFd,
+    PutOndemandFd,
+    GetReadReq,
+    PutReadReq,
+}
+
+/// `enum fscache_why_object_killed`.
+#[allow(dead_code)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub(crate) enum Kill {
+    IsStale,
+    IsWeird,
+    Invalidated,
+    NoSpace,
+    WasRetired,
+    WasCulled,
+    VolumeIsWeird,
+}
+
+/// `enum cachefiles_coherency_trace`.
+#[allow(dead_code)]
+#[derive(Clone, Copy)]
+#[repr(i32)]
+pub(crate) enum Coherency {
+    CheckAux,
+    CheckContent,
+    CheckDirty,
+    CheckLen,
+    CheckObjsize,
+    CheckOk,
+    CheckType,
+    CheckXattr,
+    SetFail,
+    SetOk,
+    VolCheckCmp,
+    VolCheckOk,
+    VolCheckResv,
+    VolCheckXattr,
+    VolSetFail,
+    VolSetOk,
+}
+
+/// `enum cachefiles_trunc_trace`.
+#[derive(Clone, Copy)]
+#[repr(i32)]
+pub(crate) enum Trunc {
+    DioAdjust,
+    ExpandTmpfile,
+    Shrink,
+}
+
+/// `enum cachefiles_prepare_read_trace`.
+#[allow(dead_code)]
+#[derive(Clone, Copy)]
+#[repr(i32)]
+pub(crate) enum PrepRead {
+    AfterEof,
+    FoundHole,
+    FoundPart,
+    HaveData,
+    NoData,
+    NoFile,
+    SeekError,
+    SeekNxio,
+}
+
+/// `enum cachefiles_error_trace`.
+#[allow(dead_code)]
+#[derive(Clone, Copy)]
+#[repr(i32)]
+pub(crate) enum Err {
+    Fallocate,
+    Getxattr,
+    Link,
+    Lookup,
+    Mkdir,
+    NotifyChange,
+    Open,
+    Read,
+    Remxattr,
+    Rename,
+    Seek,
+    Setxattr,
+    Statfs,
+    Tmpfile,
+    Trunc,
+    Unlink,
+    Write,
+}
+
+fn split(obj: Option<u32>) -> (bool, u32) {
+    (obj.is_some(), obj.unwrap_or(0))
+}
+
+// The wrappers in trace.c only read the values given and the inodes and
+// dentries pointed to, for the duration of the call.
+
+pub(crate) fn obj_ref(obj: u32, cookie: u32, usage: i32, why: ObjRef) {
+    // SAFETY: plain values.
+    unsafe { cfh_trace_ref(obj, cookie, usage, why as c_int) }
+}
+
+/// A lookup of `name` in `dir`: the dentry found (maybe negative), or the
+/// error.
+pub(crate) fn lookup(obj: Option<u32>, dir: &Dentry, de: Result<&Dentry, kernel::error::Error>) {
+    let (has, id) = split(obj);
+    let (de, error) = match de {
+        Ok(d) => (d.as_ptr(), 0),
+        Err(e) => (core::ptr::null_mut(), e.to_errno()),
+    };
+    // SAFETY: `dir` and `de` are borrowed dentries, alive for the call; a
+    // null `de` makes the wrapper pass ERR_PTR(error), as C's lookups do.
+    unsafe { cfh_trace_lookup(has, id, dir.as_ptr(), de, error) }
+}
+
+pub(crate) fn mkdir(dir: &Dentry, subdir: &Dentry) {
+    // SAFETY: both are borrowed dentries, alive for the call, and positive
+    // (the event reads their inodes): `subdir` was just made in `dir`.
+    unsafe { cfh_trace_mkdir(dir.as_ptr(), subdir.as_ptr()) }
+}
+
+pub(crate) fn tmpfile(obj: u32, backer: Inode) {
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_tmpfile(obj, backer.as_ptr()) }
+}
+
+pub(crate) fn link(obj: u32, backer: Inode) {
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_link(obj, backer.as_ptr()) }
+}
+
+pub(crate) fn unlink(obj: Option<u32>, ino: u64, why: Kill) {
+    let (has, id) = split(obj);
+    // SAFETY: plain values.
+    unsafe { cfh_trace_unlink(has, id, ino, why as c_int) }
+}
+
+pub(crate) fn rename(obj: Option<u32>, ino: u64, why: Kill) {
+    let (has, id) = split(obj);
+    // SAFETY: plain values.
+    unsafe { cfh_trace_rename(has, id, ino, why as c_int) }
+}
+
+pub(crate) fn coherency(obj: u32, ino: u64, content: u8, why: Coherency) {
+    // SAFETY: plain values.
+    unsafe { cfh_trace_coherency(obj, ino, content, why as c_int) }
+}
+
+/// # Safety
+///
+/// `vcookie` must be a live volume cookie (its debug id is read).
+pub(crate) unsafe fn vol_coherency(
+    vcookie: *mut bindings::fscache_volume,
+    ino: u64,
+    why: Coherency,
+) {
+    // SAFETY: live per the caller.
+    unsafe { cfh_trace_vol_coherency(vcookie, ino, why as c_int) }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prep_read(
+    obj: Option<u32>,
+    start: i64,
+    len: usize,
+    flags: u16,
+    source: i32,
+    why: PrepRead,
+    cache_inode: u64,
+    netfs_inode: u64,
+) {
+    let (has, id) = split(obj);
+    // SAFETY: plain values.
+    unsafe {
+        cfh_trace_prep_read(
+            has,
+            id,
+            start,
+            len,
+            flags,
+            source,
+            why as c_int,
+            cache_inode,
+            netfs_inode,
+        )
+    }
+}
+
+pub(crate) fn read(obj: u32, backer: Inode, start: i64, len: usize) {
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_read(obj, backer.as_ptr(), start, len) }
+}
+
+pub(crate) fn write(obj: u32, backer: Inode, start: i64, len: usize) {
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_write(obj, backer.as_ptr(), start, len) }
+}
+
+pub(crate) fn trunc(obj: u32, backer: Inode, from: i64, to: i64, why: Trunc) {
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_trunc(obj, backer.as_ptr(), from, to, why as c_int) }
+}
+
+pub(crate) fn mark_active(obj: Option<u32>, inode: Inode) {
+    let (has, id) = split(obj);
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_mark_active(has, id, inode.as_ptr()) }
+}
+
+pub(crate) fn mark_failed(obj: Option<u32>, inode: Inode) {
+    let (has, id) = split(obj);
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_mark_failed(has, id, inode.as_ptr()) }
+}
+
+pub(crate) fn mark_inactive(obj: Option<u32>, inode: Inode) {
+    let (has, id) = split(obj);
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_mark_inactive(has, id, inode.as_ptr()) }
+}
+
+pub(crate) fn vfs_error(obj: Option<u32>, backer: Inode, error: i32, why: Err) {
+    let (has, id) = split(obj);
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_vfs_error(has, id, backer.as_ptr(), error, why as c_int) }
+}
+
+pub(crate) fn io_error(obj: Option<u32>, backer: Inode, error: i32, why: Err) {
+    let (has, id) = split(obj);
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { cfh_trace_io_error(has, id, backer.as_ptr(), error, why as c_int) }
+}
