@@ -8,6 +8,8 @@
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 #include "helpers.h"
 
 bool fsrs_refcount_inc_not_zero(refcount_t *r)
@@ -144,6 +146,52 @@ void fsrs_cookies_del(struct fscache_cookie *cookie)
 	write_lock(&fsrs_cookies_lock);
 	list_del_init(&cookie->proc_link);
 	write_unlock(&fsrs_cookies_lock);
+}
+
+/*
+ * /proc/fs/fscache/cookies as a seq_file iterator, as C has it: one cookie
+ * per show() call under the read lock (taken in start, dropped in stop),
+ * so the table is printed a page at a time however many cookies there
+ * are. show() of the list head prints the header; of a cookie, calls
+ * fsrs_cookie_seq_show() (proc.rs).
+ */
+int fsrs_cookie_seq_show(struct seq_file *m, struct fscache_cookie *cookie, bool header);
+
+static void *fsrs_cookies_seq_start(struct seq_file *m, loff_t *pos)
+	__acquires(fsrs_cookies_lock)
+{
+	read_lock(&fsrs_cookies_lock);
+	return seq_list_start_head(&fsrs_cookies, *pos);
+}
+
+static void *fsrs_cookies_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return seq_list_next(v, &fsrs_cookies, pos);
+}
+
+static void fsrs_cookies_seq_stop(struct seq_file *m, void *v)
+	__releases(fsrs_cookies_lock)
+{
+	read_unlock(&fsrs_cookies_lock);
+}
+
+static int fsrs_cookies_seq_show(struct seq_file *m, void *v)
+{
+	if (v == &fsrs_cookies)
+		return fsrs_cookie_seq_show(m, NULL, true);
+	return fsrs_cookie_seq_show(m, list_entry(v, struct fscache_cookie, proc_link), false);
+}
+
+static const struct seq_operations fsrs_cookies_seq_ops = {
+	.start	= fsrs_cookies_seq_start,
+	.next	= fsrs_cookies_seq_next,
+	.stop	= fsrs_cookies_seq_stop,
+	.show	= fsrs_cookies_seq_show,
+};
+
+struct proc_dir_entry *fsrs_proc_create_cookies(const char *path)
+{
+	return proc_create_seq(path, S_IFREG | 0444, NULL, &fsrs_cookies_seq_ops);
 }
 
 /* Calls @fn on each cookie under the read lock (it must not sleep). */

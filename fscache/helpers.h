@@ -67,4 +67,7 @@ void fsrs_trace_relinquish(struct fscache_cookie *cookie, bool retire);
 void fsrs_trace_invalidate(struct fscache_cookie *cookie, loff_t new_size);
 void fsrs_trace_resize(struct fscache_cookie *cookie, loff_t new_size);
 
+struct proc_dir_entry;
+struct proc_dir_entry *fsrs_proc_create_cookies(const char *path);
+
 #endif

@@ -91,37 +91,59 @@ fn hex(m: &mut SeqFile<'_>, bytes: &[u8]) {
     }
 }
 
-struct Cookies;
-impl ShowFile for Cookies {
-    fn show(m: &mut SeqFile<'_>) -> Result {
+/// One row of the cookies table (or, for `None`, its header): the show()
+/// of its seq_file iterator (helpers.c), which holds the cookie list's
+/// read lock from start to stop, so `cookie` stays listed and alive.
+fn show_cookie(m: &mut SeqFile<'_>, cookie: Option<&cookie::Cookie>) {
+    let Some(c) = cookie else {
         m.puts(COOKIES_HEADER);
-        cookie::for_each(|c| {
-            let (refs, active, acc, letter, flags) = c.counts();
-            let _ = write!(
-                m,
-                "{:08x} {:08x} {:3} {:3} {:3} {} {:02x}",
-                c.debug_id(),
-                c.volume().debug_id(),
-                refs,
-                active,
-                acc,
-                letter,
-                flags
-            );
-            c.with_key_aux(|key, aux| {
-                if !key.is_empty() || !aux.is_empty() {
-                    m.puts(" ");
-                    hex(m, key);
-                    if !aux.is_empty() {
-                        m.puts(", ");
-                        hex(m, aux);
-                    }
-                }
-            });
-            m.puts("\n");
-        });
-        Ok(())
+        return;
+    };
+    let (refs, active, acc, letter, flags) = c.counts();
+    let _ = write!(
+        m,
+        "{:08x} {:08x} {:3} {:3} {:3} {} {:02x}",
+        c.debug_id(),
+        c.volume().debug_id(),
+        refs,
+        active,
+        acc,
+        letter,
+        flags
+    );
+    c.with_key_aux(|key, aux| {
+        if !key.is_empty() || !aux.is_empty() {
+            m.puts(" ");
+            hex(m, key);
+            if !aux.is_empty() {
+                m.puts(", ");
+                hex(m, aux);
+            }
+        }
+    });
+    m.puts("\n");
+}
+
+/// # Safety
+///
+/// Called by the cookies seq_file's show() (helpers.c) with its `m`, and
+/// a cookie on the list it holds read-locked (or null with `header`).
+#[no_mangle]
+unsafe extern "C" fn fsrs_cookie_seq_show(
+    m: *mut kernel::bindings::seq_file,
+    cookie: *mut kernel::bindings::fscache_cookie,
+    header: bool,
+) -> kernel::ffi::c_int {
+    // SAFETY: `m` is the seq_file of this show() call, used only during it.
+    let mut file = unsafe { SeqFile::from_raw(m) };
+    if header || cookie.is_null() {
+        show_cookie(&mut file, None);
+    } else {
+        // SAFETY: a listed cookie, alive while the list is read-locked
+        // (this function's contract).
+        show_cookie(&mut file, Some(unsafe { cookie::Cookie::from_raw(cookie) }));
     }
+    0
 }
 
 /// Creates `/proc/fs/netfs/{caches,volumes,cookies}` and the
@@ -132,7 +154,7 @@ pub(crate) fn register() -> Result<ProcFiles> {
     let files = [
         ProcEntry::file::<Caches>(c_str!("fs/netfs/caches"))?,
         ProcEntry::file::<Volumes>(c_str!("fs/netfs/volumes"))?,
-        ProcEntry::file::<Cookies>(c_str!("fs/netfs/cookies"))?,
+        ProcEntry::cookies(c_str!("fs/netfs/cookies"))?,
     ];
     Ok(ProcFiles {
         _files: files,

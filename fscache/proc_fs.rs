@@ -123,6 +123,23 @@ impl ProcEntry {
     }
 }
 
+// helpers.c: the cookie list's seq_file iterator.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn fsrs_proc_create_cookies(path: *const kernel::ffi::c_char) -> *mut bindings::proc_dir_entry;
+}
+
+impl ProcEntry {
+    /// Creates `/proc/<path>` listing every cookie through a seq_file
+    /// iterator (helpers.c), a row per show() call.
+    pub(crate) fn cookies(path: &'static CStr) -> Result<Self> {
+        // SAFETY: `path` is NUL-terminated; the iterator's ops are static
+        // in this module, and the entry is removed in drop() before unload.
+        let pde = unsafe { fsrs_proc_create_cookies(path.as_char_ptr()) };
+        Self::made(path, pde)
+    }
+}
+
 impl Drop for ProcEntry {
     fn drop(&mut self) {
         // SAFETY: `path` names an entry this object created; removing it

@@ -64,5 +64,24 @@ cat /proc/fs/fscache/caches
 check "the relinquished cache is gone" sh -c '! grep -q probe-one /proc/fs/fscache/caches'
 check "the relinquished volume is gone" sh -c '! grep -q probe,vol, /proc/fs/fscache/volumes'
 check "the relinquished cookie is gone" sh -c '! grep -q 70726f62652d6b6579 /proc/fs/fscache/cookies'
+
+# A table far larger than a seq_file buffer: 200,000 cookies list in full,
+# oldest first (the table is printed a row at a time, not into one buffer
+# that grows with it). Keys are k0000000 up, shown in hex.
+N=200000
+must "the backend acquires $N cookies" \
+	insmod /fsrs/modules/fscache_probe.ko tag=probe-many volume=probe,many, many=$N
+echo "listing from uptime $(cut -d' ' -f1 /proc/uptime) s"
+sed 1,2d /proc/fs/fscache/cookies | awk '{print $NF}' >/tmp/keys
+echo "listed $(wc -l </tmp/keys) cookies by uptime $(cut -d' ' -f1 /proc/uptime) s"
+check "all $N cookies are listed" [ "$(wc -l </tmp/keys)" = $N ]
+first=$(printf k0000000 | od -An -tx1 | tr -d ' \n')
+last=$(printf "k%07d" $((N - 1)) | od -An -tx1 | tr -d ' \n')
+check "the first is the oldest" [ "$(head -1 /tmp/keys)" = "$first" ]
+check "the last is the youngest" [ "$(tail -1 /tmp/keys)" = "$last" ]
+check "no cookie is listed twice" [ "$(sort -u /tmp/keys | wc -l)" = $N ]
+rm -f /tmp/keys
+must "the backend relinquishes them" rmmod fscache_probe
+check "the cookies are gone" cookies_gone 120
 rmmod fscache
 finish

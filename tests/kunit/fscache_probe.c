@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
 
@@ -32,6 +33,12 @@ static bool order;
 module_param(order, bool, 0444);
 MODULE_PARM_DESC(order, "acquire volumes order,0..3 and relinquish order,1");
 #define ORDER_N 4
+
+/* A large cookie table: "many" cookies, keys k0000000 up, in the volume. */
+static unsigned int many;
+module_param(many, uint, 0444);
+MODULE_PARM_DESC(many, "number of extra cookies to acquire in the volume");
+static struct fscache_cookie **many_cookies;
 
 static const struct fscache_cache_ops probe_ops = {
 	.name = "probe",
@@ -70,6 +77,40 @@ static int acquire_order_volumes(void)
 	fscache_relinquish_volume(order_volumes[1], NULL, false);
 	order_volumes[1] = NULL;
 	return 0;
+}
+
+static int acquire_many(void)
+{
+	char key[16];
+	unsigned int i;
+
+	many_cookies = kvcalloc(many, sizeof(*many_cookies), GFP_KERNEL);
+	if (!many_cookies)
+		return -ENOMEM;
+	for (i = 0; i < many; i++) {
+		snprintf(key, sizeof(key), "k%07u", i);
+		many_cookies[i] = fscache_acquire_cookie(probe_volume, 0, key, strlen(key),
+							 NULL, 0, 0);
+		if (!many_cookies[i])
+			return -ENOMEM;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void relinquish_many(void)
+{
+	unsigned int i;
+
+	if (!many_cookies)
+		return;
+	for (i = 0; i < many; i++) {
+		if (many_cookies[i])
+			fscache_relinquish_cookie(many_cookies[i], false);
+		cond_resched();
+	}
+	kvfree(many_cookies);
+	many_cookies = NULL;
 }
 
 static void relinquish_order_volumes(void)
@@ -112,9 +153,15 @@ static int __init fscache_probe_init(void)
 		if (ret < 0)
 			goto err_volumes;
 	}
+	if (many && probe_volume) {
+		ret = acquire_many();
+		if (ret < 0)
+			goto err_volumes;
+	}
 	return 0;
 
 err_volumes:
+	relinquish_many();
 	relinquish_order_volumes();
 	if (probe_cookie)
 		fscache_relinquish_cookie(probe_cookie, false);
@@ -131,6 +178,7 @@ module_init(fscache_probe_init);
 
 static void __exit fscache_probe_exit(void)
 {
+	relinquish_many();
 	relinquish_order_volumes();
 	if (probe_cookie)
 		fscache_relinquish_cookie(probe_cookie, false);
