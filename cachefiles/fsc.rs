@@ -38,12 +38,31 @@ pub(crate) mod cookie_flag {
     pub(crate) const LOCAL_WRITE: u32 = bindings::FSCACHE_COOKIE_LOCAL_WRITE;
 }
 
-fn flags_atomic(word: *mut usize) -> &'static core::sync::atomic::AtomicUsize {
-    // SAFETY: the word is an aligned unsigned long that C updates only with
-    // atomic bitops, so viewing it as an AtomicUsize (x86_64: same size and
-    // alignment) is sound; it lives as long as its object, which outlives
-    // every use the callers make of the reference.
-    unsafe { &*(word as *const core::sync::atomic::AtomicUsize) }
+/// Views the C flags word at `word` as an atomic, for as long as `_owner`
+/// (the handle of the object holding it) is borrowed.
+///
+/// # Safety
+///
+/// `word` must point at the `unsigned long` flags word of an object that
+/// stays allocated while `_owner` is borrowed, which C updates only with
+/// atomic bitops.
+unsafe fn flags_atomic<T>(word: *mut usize, _owner: &T) -> &core::sync::atomic::AtomicUsize {
+    // SAFETY: AtomicUsize has the size and alignment of usize, which is
+    // C's unsigned long on x86_64; every access to the word is atomic (C's
+    // bitops, our atomics), and it is allocated for the borrow (contract).
+    unsafe { core::sync::atomic::AtomicUsize::from_ptr(word) }
+}
+
+/// Reads field `$f` of the cookie behind handle `$c` with one raw-pointer
+/// read: no reference to the whole cookie is made, as other threads change
+/// its other fields (flags, state, sizes, cache_priv) meanwhile.
+macro_rules! cookie_field {
+    ($c:ident, $f:ident) => {
+        // SAFETY: the cookie is live while its handle is (the handle's
+        // contract); only the address of one field is computed, and that
+        // field is read once, racily as C reads it.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*$c.as_ptr()).$f)) }
+    };
 }
 
 /// The fscache cache cookie (`struct fscache_cache`).
@@ -78,10 +97,11 @@ impl FsCache {
         NonNull::new(p).map(FsCache)
     }
 
-    /// The cache's name (the tag), for log lines.
-    pub(crate) fn name(self) -> &'static CStr {
+    /// The cache's name (the tag), for log lines; borrowed no longer than
+    /// the handle (which stands for the reference acquire() took).
+    pub(crate) fn name(&self) -> &CStr {
         // SAFETY: the name is set at acquisition and freed only with the
-        // cache, which outlives our use of it.
+        // cache, after the reference this handle stands for is given back.
         unsafe { CStr::from_char_ptr((*self.as_ptr()).name) }
     }
 
@@ -275,41 +295,28 @@ impl Cookie {
         self.0.as_ptr()
     }
 
-    fn raw(&self) -> &bindings::fscache_cookie {
-        // SAFETY: live per the constructor's contract; the fields we read
-        // are either fixed at acquisition or read racily as C does.
-        unsafe { self.0.as_ref() }
-    }
-
     pub(crate) fn key(&self) -> &[u8] {
-        // SAFETY: fscache_get_key() points at key_len bytes that live as
-        // long as the cookie.
-        unsafe {
-            core::slice::from_raw_parts(
-                cfh_cookie_key(self.as_ptr()),
-                usize::from(self.raw().key_len),
-            )
-        }
+        let len = usize::from(cookie_field!(self, key_len));
+        // SAFETY: fscache_get_key() points at key_len bytes, fixed at
+        // acquisition, that live as long as the cookie.
+        unsafe { core::slice::from_raw_parts(cfh_cookie_key(self.as_ptr()), len) }
     }
 
     pub(crate) fn aux(&self) -> &[u8] {
-        // SAFETY: as for key(); aux may be updated by the netfs, as in C
-        // (it is copied out under the same conditions).
-        unsafe {
-            core::slice::from_raw_parts(
-                cfh_cookie_aux(self.as_ptr()),
-                usize::from(self.raw().aux_len),
-            )
-        }
+        let len = usize::from(cookie_field!(self, aux_len));
+        // SAFETY: fscache_get_aux() points at aux_len bytes that live as
+        // long as the cookie; the netfs may update them, as in C (which
+        // copies them out under the same conditions).
+        unsafe { core::slice::from_raw_parts(cfh_cookie_aux(self.as_ptr()), len) }
     }
 
     pub(crate) fn key_hash(&self) -> u32 {
-        self.raw().key_hash
+        cookie_field!(self, key_hash)
     }
 
     /// fscache's number for the cookie (as in its traces and /proc).
     pub(crate) fn debug_id(&self) -> u32 {
-        self.raw().debug_id
+        cookie_field!(self, debug_id)
     }
 
     pub(crate) fn inval_counter(&self) -> u32 {
@@ -337,7 +344,7 @@ impl Cookie {
     /// The cookie's volume (fscache sets it at acquisition, so `None`
     /// only for a corrupt cookie).
     pub(crate) fn volume(&self) -> Option<VolumeCookie> {
-        NonNull::new(self.raw().volume).map(VolumeCookie)
+        NonNull::new(cookie_field!(self, volume)).map(VolumeCookie)
     }
 
     pub(crate) fn priv_ptr(&self) -> *mut core::ffi::c_void {
@@ -354,8 +361,9 @@ impl Cookie {
     }
 
     fn flags(&self) -> &core::sync::atomic::AtomicUsize {
-        // SAFETY: the pointer is to the cookie's live flags word.
-        flags_atomic(unsafe { core::ptr::addr_of_mut!((*self.as_ptr()).flags) })
+        // SAFETY: the cookie's flags word, only changed with atomic bitops;
+        // the cookie is live while its handle is (the handle's contract).
+        unsafe { flags_atomic(core::ptr::addr_of_mut!((*self.as_ptr()).flags), self) }
     }
 
     pub(crate) fn test_flag(&self, bit: u32) -> bool {
