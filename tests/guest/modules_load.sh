@@ -22,6 +22,18 @@ echo "loaded: fscache=$(impl_of fscache) cachefiles=$(impl_of cachefiles)"
 check "loaded fscache is the $FSCACHE_IMPL one" [ "$(impl_of fscache)" = "$FSCACHE_IMPL" ]
 check "loaded cachefiles is the $CACHEFILES_IMPL one" [ "$(impl_of cachefiles)" = "$CACHEFILES_IMPL" ]
 
+# The rust/rust cell's module tree was made by `make install`
+# (scripts/install-modules): ours in updates/, found by modprobe first.
+if [ "$FSCACHE_IMPL/$CACHEFILES_IMPL" = rust/rust ]; then
+	U=/lib/modules/$(uname -r)/updates
+	ls -l $U
+	check "make install put exactly fscache.ko and cachefiles.ko in updates/" \
+		[ "$(ls $U | tr '\n' ' ')" = "cachefiles.ko fscache.ko " ]
+	check "modprobe resolves cachefiles to updates/" \
+		[ "$(modinfo -n cachefiles)" = "$U/cachefiles.ko" ]
+	check "modinfo shows the debug parameter" sh -c 'modinfo -p cachefiles | grep -q "^debug:"'
+fi
+
 check "/proc/fs/fscache links to /proc/fs/netfs" [ "$(readlink /proc/fs/fscache)" = netfs ]
 check "caches table has the C header" \
 	[ "$(head -1 /proc/fs/fscache/caches)" = "CACHE    REF   VOLS  OBJS  ACCES S NAME" ]
