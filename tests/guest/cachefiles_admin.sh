@@ -51,6 +51,14 @@ check "no line with the module-name prefix 'cachefiles: '" \
 	sh -c '! grep -q "cachefiles: " /tmp/dmesg'
 
 # --- 3. The subject of set_create_files_as() ---------------------------------
+# One more bind, of a plain ASCII directory, so that a bind has reached the
+# call whatever sections 1 and 2 found.
+mkdir /var/cache/fscache/plain
+fsrs-devio /dev/cachefiles "dir /var/cache/fscache/plain" "tag plain" bind >/tmp/got
+cat /tmp/got
+check "bind of a plain directory" grep -qx "OK bind" /tmp/got
+check "closing the device withdrew that cache" \
+	wait_for 30 sh -c "! grep -q ' plain\$' /proc/fs/fscache/caches"
 echo "set_create_files_as: as_task=$(cat $P/as_task) overridden=$(cat $P/overridden)"
 check "bind called set_create_files_as()" [ "$(cat $P/as_task)" -ge 1 ]
 check "never under the cache's credentials" [ "$(cat $P/overridden)" = 0 ]

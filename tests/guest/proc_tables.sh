@@ -67,21 +67,24 @@ check "the relinquished cookie is gone" sh -c '! grep -q 70726f62652d6b6579 /pro
 
 # A table far larger than a seq_file buffer: 200,000 cookies list in full,
 # oldest first (the table is printed a row at a time, not into one buffer
-# that grows with it). Keys are k0000000 up, shown in hex.
-N=200000
-must "the backend acquires $N cookies" \
-	insmod /fsrs/modules/fscache_probe.ko tag=probe-many volume=probe,many, many=$N
-echo "listing from uptime $(cut -d' ' -f1 /proc/uptime) s"
-sed 1,2d /proc/fs/fscache/cookies | awk '{print $NF}' >/tmp/keys
-echo "listed $(wc -l </tmp/keys) cookies by uptime $(cut -d' ' -f1 /proc/uptime) s"
-check "all $N cookies are listed" [ "$(wc -l </tmp/keys)" = $N ]
-first=$(printf k0000000 | od -An -tx1 | tr -d ' \n')
-last=$(printf "k%07d" $((N - 1)) | od -An -tx1 | tr -d ' \n')
-check "the first is the oldest" [ "$(head -1 /tmp/keys)" = "$first" ]
-check "the last is the youngest" [ "$(tail -1 /tmp/keys)" = "$last" ]
-check "no cookie is listed twice" [ "$(sort -u /tmp/keys | wc -l)" = $N ]
-rm -f /tmp/keys
-must "the backend relinquishes them" rmmod fscache_probe
-check "the cookies are gone" cookies_gone 120
+# that grows with it). Keys are k0000000 up, shown in hex. Our fscache
+# only: the C one is the reference, and the check costs half a minute.
+if [ "$FSCACHE_IMPL" = rust ]; then
+	N=200000
+	must "the backend acquires $N cookies" \
+		insmod /fsrs/modules/fscache_probe.ko tag=probe-many volume=probe,many, many=$N
+	echo "listing from uptime $(cut -d' ' -f1 /proc/uptime) s"
+	cat /proc/fs/fscache/cookies >/tmp/cookies
+	echo "listed by uptime $(cut -d' ' -f1 /proc/uptime) s: $(wc -l </tmp/cookies) lines"
+	check "all $N cookies are listed, after the header" [ "$(wc -l </tmp/cookies)" = $((N + 2)) ]
+	first=$(printf k0000000 | od -An -tx1 | tr -d ' \n')
+	last=$(printf "k%07d" $((N - 1)) | od -An -tx1 | tr -d ' \n')
+	check "the first is the oldest" sh -c "sed -n 3p /tmp/cookies | grep -q ' $first\$'"
+	check "the last is the youngest" sh -c "tail -1 /tmp/cookies | grep -q ' $last\$'"
+	check "no cookie is listed twice" [ "$(cut -d' ' -f1 /tmp/cookies | sort -u | wc -l)" = $((N + 2)) ]
+	rm -f /tmp/cookies
+	must "the backend relinquishes them" rmmod fscache_probe
+	check "the cookies are gone" cookies_gone 120
+fi
 rmmod fscache
 finish
