@@ -169,11 +169,15 @@ unsafe extern "C" fn __fscache_relinquish_volume(
 #[no_mangle]
 unsafe extern "C" fn fscache_try_get_volume(
     volume: *mut bindings::fscache_volume,
-    _where: bindings::fscache_volume_trace,
+    why: bindings::fscache_volume_trace,
 ) -> *mut bindings::fscache_volume {
     // SAFETY: per the contract.
-    match unsafe { Volume::from_raw(volume) }.try_get() {
-        Some(v) => ARef::into_raw(v).as_ptr().cast(),
+    let volume = unsafe { Volume::from_raw(volume) };
+    match volume.try_get() {
+        Some(v) => {
+            crate::trace::volume(volume.debug_id(), volume.refs(), why);
+            ARef::into_raw(v).as_ptr().cast()
+        }
         None => core::ptr::null_mut(),
     }
 }
@@ -186,11 +190,11 @@ unsafe extern "C" fn fscache_try_get_volume(
 #[no_mangle]
 unsafe extern "C" fn fscache_put_volume(
     volume: *mut bindings::fscache_volume,
-    _where: bindings::fscache_volume_trace,
+    why: bindings::fscache_volume_trace,
 ) {
     if let Some(p) = core::ptr::NonNull::new(volume.cast::<Volume>()) {
         // SAFETY: the caller's count.
-        drop(unsafe { ARef::from_raw(p) });
+        crate::volume::put_traced(unsafe { ARef::from_raw(p) }, why);
     }
 }
 

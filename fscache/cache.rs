@@ -16,6 +16,13 @@ use core::{
     ptr::{addr_of_mut, NonNull},
     sync::atomic::{AtomicU32, Ordering},
 };
+use kernel::bindings::{
+    fscache_cache_trace_fscache_cache_get_acquire as CACHE_GET_ACQUIRE,
+    fscache_cache_trace_fscache_cache_new_acquire as CACHE_NEW_ACQUIRE,
+    fscache_cache_trace_fscache_cache_put_cache as CACHE_PUT_CACHE,
+    fscache_cache_trace_fscache_cache_put_prep_failed as CACHE_PUT_PREP_FAILED,
+    fscache_cache_trace_fscache_cache_put_relinquish as CACHE_PUT_RELINQUISH,
+};
 use kernel::{
     bindings,
     prelude::*,
@@ -188,6 +195,21 @@ fn alloc(name: Option<&CStr>) -> Result<NonNull<Cache>> {
     Ok(NonNull::from(KBox::leak(cache)))
 }
 
+/// `fscache_get_cache_maybe()`: a new count unless the cache is dying,
+/// traced with the count after, as C does.
+fn get_traced(cache: &Cache, why: trace::CacheWhy) -> Option<ARef<Cache>> {
+    let r = cache.try_get()?;
+    trace::cache(cache.debug_id(), cache.refs(), why);
+    Some(r)
+}
+
+/// `fscache_put_cache()`: drops a count, traced with the count after.
+pub(crate) fn put_traced(cache: ARef<Cache>, why: trace::CacheWhy) {
+    let (id, r) = (cache.debug_id(), cache.refs());
+    drop(cache);
+    trace::cache(id, r - 1, why);
+}
+
 /// Finds the cache a name refers to, or creates its record.
 ///
 /// A backend (`is_cache`) naming a cache adopts a nameless record that
@@ -202,14 +224,14 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
         let cache = unsafe { c.as_ref() };
         match (cache.name(), name) {
             (Some(a), Some(b)) if a.as_bytes() == b.as_bytes() => {
-                if let Some(r) = cache.try_get() {
+                if let Some(r) = get_traced(cache, CACHE_GET_ACQUIRE) {
                     return Ok(r);
                 }
             }
             (None, _) => {
                 unnamed = Some(cache);
                 if name.is_none() {
-                    if let Some(r) = cache.try_get() {
+                    if let Some(r) = get_traced(cache, CACHE_GET_ACQUIRE) {
                         return Ok(r);
                     }
                 }
@@ -218,7 +240,7 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
         }
     }
     if let (Some(cache), true, Some(n)) = (unnamed, is_cache, name) {
-        if let Some(r) = cache.try_get() {
+        if let Some(r) = get_traced(cache, CACHE_GET_ACQUIRE) {
             // Still nameless: we hold the lock that naming needs.
             // SAFETY: the cache is live (we hold a count) and nameless.
             unsafe { (*cache.raw()).name = CName::new(n)?.into_raw() };
@@ -227,8 +249,8 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
     }
     if name.is_none() {
         for &c in caches.iter() {
-            // SAFETY: as above.
-            if let Some(r) = unsafe { c.as_ref() }.try_get() {
+            // SAFETY: in the registry under the lock, so not freed.
+            if let Some(r) = get_traced(unsafe { c.as_ref() }, CACHE_GET_ACQUIRE) {
                 return Ok(r);
             }
         }
@@ -243,7 +265,9 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
         return Err(e.into());
     }
     // SAFETY: the count alloc() set is handed to the ARef.
-    Ok(unsafe { ARef::from_raw(new) })
+    let cache = unsafe { ARef::from_raw(new) };
+    trace::cache(cache.debug_id(), 1, CACHE_NEW_ACQUIRE);
+    Ok(cache)
 }
 
 /// `fscache_acquire_cache()`: a backend claims the cache named `name` and
@@ -252,6 +276,7 @@ pub(crate) fn acquire(name: &CStr) -> Result<ARef<Cache>> {
     let cache = lookup(Some(name), true)?;
     if !cache.set_state_maybe(State::NotPresent, State::Preparing) {
         pr_warn!("Cache tag {} in use\n", name);
+        put_traced(cache, CACHE_PUT_CACHE);
         return Err(EBUSY);
     }
     Ok(cache)
@@ -259,12 +284,18 @@ pub(crate) fn acquire(name: &CStr) -> Result<ARef<Cache>> {
 
 /// `fscache_relinquish_cache()`: the backend lets go; drops its count.
 pub(crate) fn relinquish(cache: ARef<Cache>) {
+    let why = if cache.state() == State::Preparing {
+        CACHE_PUT_PREP_FAILED
+    } else {
+        CACHE_PUT_RELINQUISH
+    };
     // SAFETY: the backend's own cache; it no longer uses ops or priv.
     unsafe {
         (*cache.raw()).ops = core::ptr::null();
         (*cache.raw()).cache_priv = core::ptr::null_mut();
     }
     cache.set_state(State::NotPresent);
+    put_traced(cache, why);
 }
 
 /// `fscache_add_cache()`: the backend is ready; the cache goes active and

@@ -121,6 +121,8 @@ use bindings::{
     fscache_cookie_trace_fscache_cookie_see_relinquish as C_SEE_RELINQUISH,
     fscache_cookie_trace_fscache_cookie_see_withdraw as C_SEE_WITHDRAW,
     fscache_cookie_trace_fscache_cookie_see_work as C_SEE_WORK,
+    fscache_volume_trace_fscache_volume_get_cookie as V_GET_COOKIE,
+    fscache_volume_trace_fscache_volume_put_cookie as V_PUT_COOKIE,
 };
 
 /// A `struct fscache_cookie`.
@@ -385,7 +387,7 @@ fn free(cookie: &Cookie) {
         }
         let volume = NonNull::from(cookie.volume());
         cookie_sys::free(p);
-        drop(ARef::from_raw(volume));
+        volume::put_traced(ARef::from_raw(volume), V_PUT_COOKIE);
     }
 }
 
@@ -419,7 +421,9 @@ fn alloc(
     // exactly what was set up (the lengths tell it which buffers exist).
     unsafe {
         (*p).ref_.refs.counter = 1;
-        (*p).volume = ARef::into_raw(ARef::from(volume)).as_ptr().cast();
+        (*p).volume = ARef::into_raw(volume::get_traced(volume, V_GET_COOKIE))
+            .as_ptr()
+            .cast();
         (*p).advice = advice;
         (*p).object_size = object_size;
         (*p).debug_id = DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1);

@@ -6,6 +6,8 @@
 use kernel::{bindings, ffi::c_uint};
 
 extern "C" {
+    fn fsrs_trace_cache(id: c_uint, r: i32, why: bindings::fscache_cache_trace);
+    fn fsrs_trace_volume(id: c_uint, r: i32, why: bindings::fscache_volume_trace);
     fn fsrs_trace_cookie(id: c_uint, r: i32, why: bindings::fscache_cookie_trace);
     fn fsrs_trace_active(
         id: c_uint,
@@ -36,7 +38,22 @@ extern "C" {
 
 pub(crate) use bindings::fscache_access_trace as AccessWhy;
 pub(crate) use bindings::fscache_active_trace as ActiveWhy;
+pub(crate) use bindings::fscache_cache_trace as CacheWhy;
 pub(crate) use bindings::fscache_cookie_trace as CookieWhy;
+pub(crate) use bindings::fscache_volume_trace as VolumeWhy;
+
+/// `trace_fscache_cache()`: a cache's reference count changed.
+pub(crate) fn cache(id: u32, r: i32, why: CacheWhy) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_cache(id, r, why) }
+}
+
+/// `trace_fscache_volume()`: a volume's reference count changed, or a
+/// step was seen.
+pub(crate) fn volume(id: u32, r: i32, why: VolumeWhy) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_volume(id, r, why) }
+}
 
 /// `trace_fscache_cookie()`: a reference change or a step seen.
 pub(crate) fn cookie(id: u32, r: i32, why: CookieWhy) {

@@ -38,6 +38,18 @@ use bindings::{
     fscache_access_trace_fscache_access_acquire_volume_end as ACC_ACQUIRE_END,
     fscache_access_trace_fscache_access_relinquish_volume as ACC_RELINQUISH,
     fscache_access_trace_fscache_access_relinquish_volume_end as ACC_RELINQUISH_END,
+    fscache_cache_trace_fscache_cache_put_alloc_volume as CACHE_PUT_ALLOC_VOLUME,
+    fscache_cache_trace_fscache_cache_put_volume as CACHE_PUT_VOLUME,
+    fscache_volume_trace_fscache_volume_free as V_FREE,
+    fscache_volume_trace_fscache_volume_get_create_work as V_GET_CREATE_WORK,
+    fscache_volume_trace_fscache_volume_get_hash_collision as V_GET_HASH_COLLISION,
+    fscache_volume_trace_fscache_volume_new_acquire as V_NEW_ACQUIRE,
+    fscache_volume_trace_fscache_volume_put_create_work as V_PUT_CREATE_WORK,
+    fscache_volume_trace_fscache_volume_put_hash_collision as V_PUT_HASH_COLLISION,
+    fscache_volume_trace_fscache_volume_put_relinquish as V_PUT_RELINQUISH,
+    fscache_volume_trace_fscache_volume_see_create_work as V_SEE_CREATE_WORK,
+    fscache_volume_trace_fscache_volume_see_hash_wake as V_SEE_HASH_WAKE,
+    fscache_volume_trace_fscache_volume_wait_create_work as V_WAIT_CREATE_WORK,
 };
 
 /// Longest volume key (`NAME_MAX`).
@@ -159,6 +171,25 @@ impl Volume {
     }
 }
 
+/// `fscache_get_volume()`: a new count, traced with the count after.
+pub(crate) fn get_traced(volume: &Volume, why: trace::VolumeWhy) -> ARef<Volume> {
+    let r = ARef::from(volume);
+    trace::volume(volume.debug_id(), volume.refs(), why);
+    r
+}
+
+/// `fscache_put_volume()`: drops a count, traced with the count after.
+pub(crate) fn put_traced(volume: ARef<Volume>, why: trace::VolumeWhy) {
+    let (id, r) = (volume.debug_id(), volume.refs());
+    drop(volume);
+    trace::volume(id, r - 1, why);
+}
+
+/// `fscache_see_volume()`: a step traced with the current count.
+fn see(volume: &Volume, why: trace::VolumeWhy) {
+    trace::volume(volume.debug_id(), volume.refs(), why);
+}
+
 fn round_up_words(n: usize) -> usize {
     n.div_ceil(4) * 4
 }
@@ -195,34 +226,42 @@ fn free(volume: &Volume) {
                 // SAFETY: hashed volumes are live under the lock.
                 let other = unsafe { c.as_ref() };
                 if other.same(volume) {
+                    see(other, V_SEE_HASH_WAKE);
                     other.flags().clear_and_wake(ACQUIRE_PENDING);
                     break;
                 }
             }
         }
     }
+    trace::volume(volume.debug_id(), 0, V_FREE);
     // SAFETY: unlinked and at count zero: nothing reaches the volume. Its
     // key, its memory and its cache count are ours to drop.
-    unsafe {
+    let cache = unsafe {
         sys::kfree((*volume.raw()).key);
         let cache = NonNull::from(volume.cache());
         sys::kfree(volume.raw());
-        drop(ARef::from_raw(cache));
-    }
+        ARef::from_raw(cache)
+    };
+    cache::put_traced(cache, CACHE_PUT_VOLUME);
 }
 
 /// Allocates a volume for `key` in `cache`, registered but not hashed.
 fn alloc(key: &[u8], cache: ARef<Cache>, coherency: &[u8]) -> Result<NonNull<Volume>> {
     let size = core::mem::size_of::<bindings::fscache_volume>() + coherency.len();
-    let p = sys::kzalloc(size)?
-        .as_ptr()
-        .cast::<bindings::fscache_volume>();
+    let p = match sys::kzalloc(size) {
+        Ok(p) => p.as_ptr().cast::<bindings::fscache_volume>(),
+        Err(e) => {
+            cache::put_traced(cache, CACHE_PUT_ALLOC_VOLUME);
+            return Err(e);
+        }
+    };
     let hlen = round_up_words(1 + key.len() + 1);
     let kbuf = match sys::kzalloc(hlen) {
         Ok(k) => k.as_ptr(),
         Err(e) => {
             // SAFETY: just allocated, unshared.
             unsafe { sys::kfree(p) };
+            cache::put_traced(cache, CACHE_PUT_ALLOC_VOLUME);
             return Err(e);
         }
     };
@@ -245,6 +284,8 @@ fn alloc(key: &[u8], cache: ARef<Cache>, coherency: &[u8]) -> Result<NonNull<Vol
         (*p).cache = ARef::into_raw(cache).as_ptr().cast();
     }
     let volume = NonNull::new(p.cast::<Volume>()).ok_or(ENOMEM)?;
+    // SAFETY: ours alone, just initialised.
+    trace::volume(unsafe { volume.as_ref() }.debug_id(), 1, V_NEW_ACQUIRE);
     let mut reg = REGISTRY.write();
     // SAFETY: the volume is ours alone; its cache is held.
     let cache = unsafe { volume.as_ref() }.cache();
@@ -275,6 +316,7 @@ fn hash(volume: &Volume) -> Result {
                 if !cursor.flags().test(RELINQUISHED) {
                     return Err(EBUSY);
                 }
+                see(cursor, V_GET_HASH_COLLISION);
                 cursor.flags().set(COLLIDED_WITH);
                 volume.flags().set(ACQUIRE_PENDING);
                 collidee = Some(cursor.debug_id());
@@ -307,15 +349,16 @@ pub(crate) fn create(volume: &Volume, wait: bool) {
         let queued =
             volume.cache_priv().is_null() && cache::begin_access(volume.cache(), ACC_ACQUIRE) && {
                 // The work item owns a count while queued.
-                let r = ARef::from(volume);
+                let r = get_traced(volume, V_GET_CREATE_WORK);
                 // SAFETY: the work was initialised at allocation and the
                 // volume stays alive (the count) until the work has run.
                 if unsafe { sys::schedule_work(addr_of_mut!((*volume.raw()).work)) } {
                     core::mem::forget(r);
                 } else {
                     // Cannot happen while we own CREATING; undo our access
-                    // (and our count, as `r` goes).
+                    // and our count.
                     cache::end_access(volume.cache(), ACC_ACQUIRE_END);
+                    put_traced(r, V_PUT_CREATE_WORK);
                 }
                 true
             };
@@ -325,6 +368,7 @@ pub(crate) fn create(volume: &Volume, wait: bool) {
         }
     }
     if wait {
+        see(volume, V_WAIT_CREATE_WORK);
         volume.flags().wait(CREATING);
     }
 }
@@ -340,6 +384,7 @@ unsafe extern "C" fn create_work(work: *mut bindings::work_struct) {
     let p = unsafe { kernel::container_of!(work, bindings::fscache_volume, work) };
     // SAFETY: the count create() left for us.
     let volume = unsafe { ARef::from_raw(NonNull::new_unchecked(p.cast_mut().cast::<Volume>())) };
+    see(&volume, V_SEE_CREATE_WORK);
     let cache = volume.cache();
     // SAFETY: create() took an access on the cache, so it is (or was just)
     // active and its ops table is the backend's static one.
@@ -350,6 +395,7 @@ unsafe extern "C" fn create_work(work: *mut bindings::work_struct) {
     }
     cache::end_access(cache, ACC_ACQUIRE_END);
     volume.flags().clear_and_wake(CREATING);
+    put_traced(volume, V_PUT_CREATE_WORK);
 }
 
 /// `__fscache_acquire_volume()`.
@@ -371,7 +417,10 @@ pub(crate) fn acquire(
     let p = alloc(key, cache, coherency).map_err(nomem)?;
     // SAFETY: alloc() handed us its count.
     let volume = unsafe { ARef::from_raw(p) };
-    hash(&volume)?;
+    if let Err(e) = hash(&volume) {
+        put_traced(volume, V_PUT_HASH_COLLISION);
+        return Err(e);
+    }
     create(&volume, false);
     Ok(volume)
 }
@@ -398,6 +447,7 @@ pub(crate) fn relinquish(volume: ARef<Volume>, coherency: Option<&[u8]>, invalid
             );
         }
     }
+    put_traced(volume, V_PUT_RELINQUISH);
 }
 
 fn begin_access_raw(volume: &Volume, cookie: u32, why: trace::AccessWhy) {

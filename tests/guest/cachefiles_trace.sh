@@ -6,8 +6,9 @@
 # the daemon stops) runs on the C cachefiles, then on ours, under the
 # cell's fscache. Each run's trace is reduced to its shapes (event name and
 # field names, values dropped) in order of first appearance; the two lists
-# must be the same, and each system's events must be there. The cell's
-# cachefiles is not used (both are).
+# must be the same, and each system's events must be there, with the
+# reference events of fscache's caches and volumes. The cell's cachefiles
+# is not used (both are).
 # timeout: 300
 # share-files: 2x1M
 . /fsrs/lib.sh
@@ -82,5 +83,15 @@ done
 for why in "NEW obj" "SEE lookup_cookie" "GET ioreq" "PUT ioreq" "SEE withdraw_cookie" \
 	"SEE clean_commit" "PUT detach"; do
 	check "cachefiles_ref '$why' (rust)" grep -q "cachefiles_ref: .* $why\$" /tmp/trace.rust
+done
+# fscache's cache and volume reference events fire as in C, whichever
+# fscache the cell has: each reason this workload must produce.
+for why in "NEW acq" "GET acq" "PUT relnq" "PUT vol"; do
+	check "fscache_cache '$why' ($FSCACHE_IMPL fscache)" \
+		grep -q "fscache_cache: C=[0-9a-f]* $why" /tmp/trace.rust
+done
+for why in "NEW acq" "GET creat" "SEE creat" "PUT creat" "GET cook" "PUT cook" "PUT relnq" "FREE"; do
+	check "fscache_volume '$why' ($FSCACHE_IMPL fscache)" \
+		grep -q "fscache_volume: V=[0-9a-f]* $why" /tmp/trace.rust
 done
 finish
