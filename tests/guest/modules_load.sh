@@ -25,12 +25,16 @@ check "loaded cachefiles is the $CACHEFILES_IMPL one" [ "$(impl_of cachefiles)" 
 # The rust/rust cell's module tree was made by `make install`
 # (scripts/install-modules): ours in updates/, found by modprobe first.
 if [ "$FSCACHE_IMPL/$CACHEFILES_IMPL" = rust/rust ]; then
+	# Kbuild keeps an external module's directory under updates/.
 	U=/lib/modules/$(uname -r)/updates
-	ls -l $U
+	find $U -type f | sort >/tmp/installed
+	cat /tmp/installed
 	check "make install put exactly fscache.ko and cachefiles.ko in updates/" \
-		[ "$(ls $U | tr '\n' ' ')" = "cachefiles.ko fscache.ko " ]
+		[ "$(tr '\n' ' ' </tmp/installed)" = "$U/cachefiles/cachefiles.ko $U/fscache/fscache.ko " ]
 	check "modprobe resolves cachefiles to updates/" \
-		[ "$(modinfo -n cachefiles)" = "$U/cachefiles.ko" ]
+		[ "$(modinfo -n cachefiles)" = "$U/cachefiles/cachefiles.ko" ]
+	check "modprobe resolves fscache to updates/" \
+		[ "$(modinfo -n fscache)" = "$U/fscache/fscache.ko" ]
 	check "modinfo shows the debug parameter" sh -c 'modinfo -p cachefiles | grep -q "^debug:"'
 fi
 
