@@ -129,6 +129,13 @@ impl Object {
         self.volume.fan(self.cookie().key_hash())
     }
 
+    /// Traces a failed VFS operation on `d` (cachefiles_vfs_error).
+    fn trace_vfs_error(&self, d: &Dentry, e: Error, why: trace::Err) {
+        if let Some(inode) = d.inode() {
+            trace::vfs_error(Some(self.debug_id), inode, e.to_errno(), why);
+        }
+    }
+
     fn io_error(&self, msg: core::fmt::Arguments<'_>) {
         self.cache()
             .io_error(format_args!("{} [o={:08x}]", msg, self.debug_id));
@@ -258,14 +265,7 @@ impl Object {
         let file = match inject_write().and_then(|()| vfs::tmpfile(&b.mnt, &fan, &b.cred)) {
             Ok(f) => f,
             Err(e) => {
-                if let Some(inode) = fan.inode() {
-                    trace::vfs_error(
-                        Some(self.debug_id),
-                        inode,
-                        e.to_errno(),
-                        trace::Err::Tmpfile,
-                    );
-                }
+                self.trace_vfs_error(&fan, e, trace::Err::Tmpfile);
                 if e == EIO {
                     self.io_error(format_args!("Failed to create tmpfile"));
                 }
@@ -460,27 +460,13 @@ impl Object {
             b.mnt
                 .with_write(|| vfs::removexattr(dentry, coherency::XATTR_NAME))
         });
+        if let Err(e) = r {
+            self.trace_vfs_error(dentry, e, trace::Err::Remxattr);
+        }
         match r {
             Ok(()) => (),
-            Err(e) if e == ENOENT || e == ENODATA() || e == ENOMEM => {
-                if let Some(inode) = dentry.inode() {
-                    trace::vfs_error(
-                        Some(self.debug_id),
-                        inode,
-                        e.to_errno(),
-                        trace::Err::Remxattr,
-                    );
-                }
-            }
+            Err(e) if e == ENOENT || e == ENODATA() || e == ENOMEM => (),
             Err(e) => {
-                if let Some(inode) = dentry.inode() {
-                    trace::vfs_error(
-                        Some(self.debug_id),
-                        inode,
-                        e.to_errno(),
-                        trace::Err::Remxattr,
-                    );
-                }
                 let ino = dentry.inode().map_or(0, |i| i.ino());
                 io_error!(
                     cache,

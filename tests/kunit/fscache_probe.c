@@ -122,6 +122,20 @@ static void relinquish_order_volumes(void)
 			fscache_relinquish_volume(order_volumes[i], NULL, false);
 }
 
+/* Gives back everything init set up, newest first. */
+static void release_all(void)
+{
+	relinquish_many();
+	relinquish_order_volumes();
+	if (probe_cookie)
+		fscache_relinquish_cookie(probe_cookie, false);
+	if (probe_volume)
+		fscache_relinquish_volume(probe_volume, NULL, false);
+	fscache_withdraw_cache(probe_cache);
+	fscache_relinquish_cache(probe_cache);
+	remove_proc_entry("fsrs-probe-stats", NULL);
+}
+
 static int __init fscache_probe_init(void)
 {
 	int ret;
@@ -161,12 +175,8 @@ static int __init fscache_probe_init(void)
 	return 0;
 
 err_volumes:
-	relinquish_many();
-	relinquish_order_volumes();
-	if (probe_cookie)
-		fscache_relinquish_cookie(probe_cookie, false);
-	if (probe_volume)
-		fscache_relinquish_volume(probe_volume, NULL, false);
+	release_all();
+	return ret;
 err_withdraw:
 	fscache_withdraw_cache(probe_cache);
 err_cache:
@@ -178,15 +188,7 @@ module_init(fscache_probe_init);
 
 static void __exit fscache_probe_exit(void)
 {
-	relinquish_many();
-	relinquish_order_volumes();
-	if (probe_cookie)
-		fscache_relinquish_cookie(probe_cookie, false);
-	if (probe_volume)
-		fscache_relinquish_volume(probe_volume, NULL, false);
-	fscache_withdraw_cache(probe_cache);
-	fscache_relinquish_cache(probe_cache);
-	remove_proc_entry("fsrs-probe-stats", NULL);
+	release_all();
 }
 module_exit(fscache_probe_exit);
 
