@@ -389,13 +389,17 @@ pub(crate) fn end_access(cache: &Cache, why: trace::AccessWhy) {
     }
 }
 
-/// Calls `f` on each cache under the registry lock (for /proc).
-pub(crate) fn for_each(mut f: impl FnMut(&Cache)) {
-    let reg = REGISTRY.read();
-    for &c in reg.0.iter() {
-        // SAFETY: registered caches are live while the lock is held.
-        f(unsafe { c.as_ref() });
-    }
+/// The `n`th registered cache, oldest first (for /proc).
+///
+/// # Safety
+///
+/// The caller must hold `fscache_addremove_sem` for as long as it uses the
+/// result.
+pub(crate) unsafe fn nth_held<'a>(n: usize) -> Option<&'a Cache> {
+    // SAFETY: the caller holds the registry's semaphore.
+    let reg = unsafe { REGISTRY.held() };
+    // SAFETY: registered caches are live while the semaphore is held.
+    reg.0.get(n).map(|&c| unsafe { c.as_ref() })
 }
 
 /// At module unload: the number of cache records still referenced (whose

@@ -69,5 +69,7 @@ void fsrs_trace_resize(struct fscache_cookie *cookie, loff_t new_size);
 
 struct proc_dir_entry;
 struct proc_dir_entry *fsrs_proc_create_cookies(const char *path);
+struct proc_dir_entry *fsrs_proc_create_caches(const char *path);
+struct proc_dir_entry *fsrs_proc_create_volumes(const char *path);
 
 #endif

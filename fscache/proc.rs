@@ -6,10 +6,14 @@
 //! creates both; netfs adds `requests` and `stats` (whose fscache lines
 //! come from `fscache_stats_show()`) when it loads.
 
-use crate::proc_fs::{ProcEntry, SeqFile, ShowFile};
+use crate::proc_fs::{ProcEntry, SeqFile};
 use crate::{cache, cookie, volume};
 use core::fmt::Write;
-use kernel::{c_str, prelude::*};
+use kernel::{
+    bindings, c_str,
+    ffi::{c_int, c_void},
+    prelude::*,
+};
 
 /// The entries, removed in reverse order of creation when dropped.
 pub(crate) struct ProcFiles {
@@ -32,57 +36,106 @@ fn cache_name(c: &cache::Cache) -> &[u8] {
     c.name().map_or(b"-", |n| n.as_bytes())
 }
 
-struct Caches;
-impl ShowFile for Caches {
-    fn show(m: &mut SeqFile<'_>) -> Result {
+/// One row of the caches table, or (`None`) its header.
+fn show_cache(m: &mut SeqFile<'_>, cache: Option<&cache::Cache>) {
+    let Some(c) = cache else {
         m.puts(CACHES_HEADER);
-        cache::for_each(|c| {
-            let (refs, vols, objs, acc) = c.counts();
-            // seq_file output cannot fail short of a retry with more room.
-            let _ = write!(
-                m,
-                "{:08x} {:5} {:5} {:5} {:5} {} ",
-                c.debug_id(),
-                refs,
-                vols,
-                objs,
-                acc,
-                c.state().letter(),
-            );
-            m.put_bytes(cache_name(c));
-            m.puts("\n");
-        });
-        Ok(())
-    }
+        return;
+    };
+    let (refs, vols, objs, acc) = c.counts();
+    // seq_file output cannot fail short of a retry with more room.
+    let _ = write!(
+        m,
+        "{:08x} {:5} {:5} {:5} {:5} {} ",
+        c.debug_id(),
+        refs,
+        vols,
+        objs,
+        acc,
+        c.state().letter(),
+    );
+    m.put_bytes(cache_name(c));
+    m.puts("\n");
 }
 
-struct Volumes;
-impl ShowFile for Volumes {
-    fn show(m: &mut SeqFile<'_>) -> Result {
+/// One row of the volumes table, or (`None`) its header.
+fn show_volume(m: &mut SeqFile<'_>, volume: Option<&volume::Volume>) {
+    let Some(v) = volume else {
         m.puts(VOLUMES_HEADER);
-        volume::for_each(|v| {
-            let (refs, cookies, acc, flags) = v.counts();
-            let cache = cache_name(v.cache());
-            let _ = write!(
-                m,
-                "{:08x} {:5} {:5} {:3} {:02x} ",
-                v.debug_id(),
-                refs,
-                cookies,
-                acc,
-                flags,
-            );
-            // C prints the cache name with %-15.15s: cut to 15 bytes, then
-            // padded with spaces to 15.
-            let cut = &cache[..cache.len().min(15)];
-            m.put_bytes(cut);
-            m.puts(&"               "[cut.len()..]);
-            m.puts(" ");
-            m.put_bytes(v.key_str());
-            m.puts("\n");
-        });
-        Ok(())
-    }
+        return;
+    };
+    let (refs, cookies, acc, flags) = v.counts();
+    let cache = cache_name(v.cache());
+    let _ = write!(
+        m,
+        "{:08x} {:5} {:5} {:3} {:02x} ",
+        v.debug_id(),
+        refs,
+        cookies,
+        acc,
+        flags,
+    );
+    // C prints the cache name with %-15.15s: cut to 15 bytes, then padded
+    // with spaces to 15.
+    let cut = &cache[..cache.len().min(15)];
+    m.put_bytes(cut);
+    m.puts(&"               "[cut.len()..]);
+    m.puts(" ");
+    m.put_bytes(v.key_str());
+    m.puts("\n");
+}
+
+// The caches and volumes seq_file iterators (helpers.c) call these between
+// their start() and stop(), which hold fscache_addremove_sem shared.
+
+/// # Safety
+///
+/// Called by the caches iterator with fscache_addremove_sem held.
+#[no_mangle]
+unsafe extern "C" fn fsrs_proc_cache_at(n: i64) -> *mut c_void {
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    // SAFETY: the iterator holds the semaphore until its stop(), and the
+    // pointer is used only by its show() before that.
+    unsafe { cache::nth_held(n) }.map_or(core::ptr::null_mut(), |c| c.raw().cast())
+}
+
+/// # Safety
+///
+/// Called by the caches iterator's show() with its `m` and a cache that
+/// fsrs_proc_cache_at() returned under the semaphore it still holds (or
+/// null for the header).
+#[no_mangle]
+unsafe extern "C" fn fsrs_proc_cache_show(m: *mut bindings::seq_file, c: *mut c_void) -> c_int {
+    // SAFETY: `m` is the seq_file of this show() call, used only during it.
+    let mut file = unsafe { SeqFile::from_raw(m) };
+    // SAFETY: a registered cache, alive while the semaphore is held.
+    let cache = (!c.is_null()).then(|| unsafe { cache::Cache::from_raw(c.cast()) });
+    show_cache(&mut file, cache);
+    0
+}
+
+/// # Safety
+///
+/// Called by the volumes iterator with fscache_addremove_sem held.
+#[no_mangle]
+unsafe extern "C" fn fsrs_proc_volume_at(n: i64) -> *mut c_void {
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    // SAFETY: the iterator holds the semaphore until its stop(), and the
+    // pointer is used only by its show() before that.
+    unsafe { volume::nth_held(n) }.map_or(core::ptr::null_mut(), |v| v.raw().cast())
+}
+
+/// # Safety
+///
+/// As fsrs_proc_cache_show(), for a volume from fsrs_proc_volume_at().
+#[no_mangle]
+unsafe extern "C" fn fsrs_proc_volume_show(m: *mut bindings::seq_file, v: *mut c_void) -> c_int {
+    // SAFETY: `m` is the seq_file of this show() call, used only during it.
+    let mut file = unsafe { SeqFile::from_raw(m) };
+    // SAFETY: a registered volume, alive while the semaphore is held.
+    let volume = (!v.is_null()).then(|| unsafe { volume::Volume::from_raw(v.cast()) });
+    show_volume(&mut file, volume);
+    0
 }
 
 fn hex(m: &mut SeqFile<'_>, bytes: &[u8]) {
@@ -152,8 +205,8 @@ pub(crate) fn register() -> Result<ProcFiles> {
     let dir = ProcEntry::mkdir(c_str!("fs/netfs"))?;
     let link = ProcEntry::symlink(c_str!("fs/fscache"), c_str!("netfs"))?;
     let files = [
-        ProcEntry::file::<Caches>(c_str!("fs/netfs/caches"))?,
-        ProcEntry::file::<Volumes>(c_str!("fs/netfs/volumes"))?,
+        ProcEntry::caches(c_str!("fs/netfs/caches"))?,
+        ProcEntry::volumes(c_str!("fs/netfs/volumes"))?,
         ProcEntry::cookies(c_str!("fs/netfs/cookies"))?,
     ];
     Ok(ProcFiles {

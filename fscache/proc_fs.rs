@@ -5,11 +5,7 @@
 //! decided in `proc.rs`.
 
 use core::marker::PhantomData;
-use kernel::{
-    bindings,
-    ffi::{c_int, c_void},
-    prelude::*,
-};
+use kernel::{bindings, prelude::*};
 
 /// The output buffer of a `/proc` file being read.
 pub(crate) struct SeqFile<'a> {
@@ -50,26 +46,6 @@ impl SeqFile<'_> {
     }
 }
 
-/// A `/proc` file printed whole by one show() call.
-pub(crate) trait ShowFile {
-    /// Prints the file's content.
-    fn show(m: &mut SeqFile<'_>) -> Result;
-}
-
-/// # Safety
-///
-/// Called by seq_file's single_open machinery with a valid `m`.
-unsafe extern "C" fn show<T: ShowFile>(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-    let mut file = SeqFile {
-        m,
-        _borrow: PhantomData,
-    };
-    match T::show(&mut file) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
 /// A `/proc` path (file, directory or symlink) removed with everything
 /// under it when dropped.
 pub(crate) struct ProcEntry {
@@ -105,28 +81,14 @@ impl ProcEntry {
         };
         Self::made(path, pde)
     }
-
-    /// Creates read-only file `/proc/<path>` whose content `T` prints.
-    pub(crate) fn file<T: ShowFile>(path: &'static CStr) -> Result<Self> {
-        // SAFETY: `path` is NUL-terminated and `show::<T>` lives as long as
-        // the module; the entry is removed in drop() before unload.
-        let pde = unsafe {
-            bindings::proc_create_single_data(
-                path.as_char_ptr(),
-                (bindings::S_IFREG | 0o444) as bindings::umode_t,
-                core::ptr::null_mut(),
-                Some(show::<T>),
-                core::ptr::null_mut(),
-            )
-        };
-        Self::made(path, pde)
-    }
 }
 
 // helpers.c: the cookie list's seq_file iterator.
 #[allow(improper_ctypes)]
 extern "C" {
     fn fsrs_proc_create_cookies(path: *const kernel::ffi::c_char) -> *mut bindings::proc_dir_entry;
+    fn fsrs_proc_create_caches(path: *const kernel::ffi::c_char) -> *mut bindings::proc_dir_entry;
+    fn fsrs_proc_create_volumes(path: *const kernel::ffi::c_char) -> *mut bindings::proc_dir_entry;
 }
 
 impl ProcEntry {
@@ -136,6 +98,24 @@ impl ProcEntry {
         // SAFETY: `path` is NUL-terminated; the iterator's ops are static
         // in this module, and the entry is removed in drop() before unload.
         let pde = unsafe { fsrs_proc_create_cookies(path.as_char_ptr()) };
+        Self::made(path, pde)
+    }
+
+    /// Creates `/proc/<path>` listing every cache through a seq_file
+    /// iterator (helpers.c).
+    pub(crate) fn caches(path: &'static CStr) -> Result<Self> {
+        // SAFETY: `path` is NUL-terminated; the iterator's ops are static
+        // in this module, and the entry is removed in drop() before unload.
+        let pde = unsafe { fsrs_proc_create_caches(path.as_char_ptr()) };
+        Self::made(path, pde)
+    }
+
+    /// Creates `/proc/<path>` listing every volume through a seq_file
+    /// iterator (helpers.c).
+    pub(crate) fn volumes(path: &'static CStr) -> Result<Self> {
+        // SAFETY: `path` is NUL-terminated; the iterator's ops are static
+        // in this module, and the entry is removed in drop() before unload.
+        let pde = unsafe { fsrs_proc_create_volumes(path.as_char_ptr()) };
         Self::made(path, pde)
     }
 }

@@ -153,8 +153,8 @@ pub(crate) unsafe fn kfree<T>(p: *mut T) {
 /// fscache also holds while adding and removing caches.
 pub(crate) struct AddRemoveLocked<T>(UnsafeCell<T>);
 
-// SAFETY: all access goes through the guards, which hold the rwsem: shared
-// for `&T`, exclusive for `&mut T`.
+// SAFETY: all access holds the rwsem: the write guard exclusively for
+// `&mut T`, held()'s callers (shared or exclusive) for `&T`.
 unsafe impl<T: Send> Sync for AddRemoveLocked<T> {}
 
 fn addremove_sem() -> *mut bindings::rw_semaphore {
@@ -167,13 +167,6 @@ impl<T> AddRemoveLocked<T> {
         Self(UnsafeCell::new(value))
     }
 
-    /// Shared access; sleeps while a writer holds the lock.
-    pub(crate) fn read(&self) -> ReadGuard<'_, T> {
-        // SAFETY: the semaphore is statically initialised (DECLARE_RWSEM).
-        unsafe { bindings::down_read(addremove_sem()) };
-        ReadGuard(self)
-    }
-
     /// Exclusive access; sleeps while anyone holds the lock.
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
         // SAFETY: as in read().
@@ -182,20 +175,17 @@ impl<T> AddRemoveLocked<T> {
     }
 }
 
-pub(crate) struct ReadGuard<'a, T>(&'a AddRemoveLocked<T>);
-
-impl<T> Deref for ReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds the semaphore shared: no writer exists.
-        unsafe { &*self.0 .0.get() }
-    }
-}
-
-impl<T> Drop for ReadGuard<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: taken shared in read().
-        unsafe { bindings::up_read(addremove_sem()) };
+impl<T> AddRemoveLocked<T> {
+    /// Shared access by a caller that holds the semaphore itself (a
+    /// seq_file iterator takes it in start() and drops it in stop(), in C).
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold `fscache_addremove_sem` (shared or exclusive)
+    /// for as long as it uses the result.
+    pub(crate) unsafe fn held(&self) -> &T {
+        // SAFETY: the caller holds the semaphore: no writer exists.
+        unsafe { &*self.0.get() }
     }
 }
 

@@ -497,13 +497,17 @@ pub(crate) fn withdraw(volume: &Volume) {
     unsafe { sys::wait_var_zero(volume.n_accesses()) };
 }
 
-/// Calls `f` on each volume, oldest first, under the registry lock.
-pub(crate) fn for_each(mut f: impl FnMut(&Volume)) {
-    let reg = REGISTRY.read();
-    for &v in reg.all.iter() {
-        // SAFETY: registered volumes are live while the lock is held.
-        f(unsafe { v.as_ref() });
-    }
+/// The `n`th registered volume, oldest first (for /proc).
+///
+/// # Safety
+///
+/// The caller must hold `fscache_addremove_sem` for as long as it uses the
+/// result.
+pub(crate) unsafe fn nth_held<'a>(n: usize) -> Option<&'a Volume> {
+    // SAFETY: the caller holds the registry's semaphore.
+    let reg = unsafe { REGISTRY.held() };
+    // SAFETY: registered volumes are live while the semaphore is held.
+    reg.all.get(n).map(|&v| unsafe { v.as_ref() })
 }
 
 /// At module unload: volumes still referenced; frees the registries.
