@@ -28,6 +28,10 @@ shapes() {
 		awk '!seen[$0]++'
 }
 
+lru_armed() {
+	[ "$(stat_field "LRU " at)" -gt 0 ]
+}
+
 # run IMPL: the workload on cachefiles IMPL, its trace in /tmp/trace.IMPL.
 run() {
 	must "cachefiles $1 loads" load_cachefiles_impl "$1"
@@ -40,6 +44,11 @@ run() {
 	must "cachefilesd ($1) binds an empty cache" start_cachefilesd
 	must "9p share mounts ($1)" mount_share
 	check "first read ($1) matches the server copy" sh -c 'cd /mnt && sha256sum -c SHA256SUMS'
+	# The files are closed: their cookies wait on the LRU, whose timer
+	# the stats' "at=" shows (jiffies left; 0 when not armed, which the
+	# timer also is for a moment while it fires and re-arms).
+	grep "^LRU" /proc/fs/fscache/stats
+	check "the stats show the LRU timer armed ($1)" wait_for 5 lru_armed
 	umount /mnt
 	must "cookies are released ($1)" cookies_gone 30
 	echo 3 >/proc/sys/vm/drop_caches
