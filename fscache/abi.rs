@@ -173,11 +173,8 @@ unsafe extern "C" fn fscache_try_get_volume(
 ) -> *mut bindings::fscache_volume {
     // SAFETY: per the contract.
     let volume = unsafe { Volume::from_raw(volume) };
-    match volume.try_get() {
-        Some(v) => {
-            crate::trace::volume(volume.debug_id(), volume.refs(), why);
-            ARef::into_raw(v).as_ptr().cast()
-        }
+    match crate::volume::try_get_traced(volume, why) {
+        Some(v) => ARef::into_raw(v).as_ptr().cast(),
         None => core::ptr::null_mut(),
     }
 }

@@ -205,9 +205,8 @@ fn get_traced(cache: &Cache, why: trace::CacheWhy) -> Option<ARef<Cache>> {
 
 /// `fscache_put_cache()`: drops a count, traced with the count after.
 pub(crate) fn put_traced(cache: ARef<Cache>, why: trace::CacheWhy) {
-    let (id, r) = (cache.debug_id(), cache.refs());
-    drop(cache);
-    trace::cache(id, r - 1, why);
+    let id = cache.debug_id();
+    Cache::put_counted(cache, |left| trace::cache(id, left, why));
 }
 
 /// Finds the cache a name refers to, or creates its record.

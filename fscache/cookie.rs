@@ -883,9 +883,8 @@ pub(crate) fn get(cookie: &Cookie, why: trace::CookieWhy) -> ARef<Cookie> {
 /// The trace shows the count after the put, as C's fscache_put_cookie()
 /// does (`ref - 1` of the count it decremented).
 pub(crate) fn put_traced(cookie: ARef<Cookie>, why: trace::CookieWhy) {
-    let (id, r) = (cookie.debug_id(), cookie.refs());
-    drop(cookie);
-    trace::cookie(id, r - 1, why);
+    let id = cookie.debug_id();
+    Cookie::put_counted(cookie, |left| trace::cookie(id, left, why));
 }
 
 /// The backend's ops table (valid while the cookie is being cached: only

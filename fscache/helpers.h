@@ -11,6 +11,7 @@ struct fscache_volume;
 struct work_struct;
 
 bool fsrs_refcount_inc_not_zero(refcount_t *r);
+bool fsrs_refcount_dec_and_test_old(refcount_t *r, int *old);
 void fsrs_wait_var_zero(atomic_t *v);
 void fsrs_volume_init(struct fscache_volume *volume, void (*fn)(struct work_struct *));
 bool fsrs_schedule_work(struct work_struct *work);

@@ -20,6 +20,7 @@ use kernel::{
 extern "C" {
     // helpers.c
     fn fsrs_refcount_inc_not_zero(r: *mut bindings::refcount_t) -> bool;
+    fn fsrs_refcount_dec_and_test_old(r: *mut bindings::refcount_t, old: *mut i32) -> bool;
     fn fsrs_wait_var_zero(v: *mut bindings::atomic_t);
     fn fsrs_volume_init(
         volume: *mut bindings::fscache_volume,
@@ -283,6 +284,19 @@ pub(crate) unsafe fn refcount_dec_and_test(r: *mut bindings::refcount_t) -> bool
     unsafe { bindings::refcount_dec_and_test(r) }
 }
 
+/// `__refcount_dec_and_test()`: true when the last count went; also the
+/// count left.
+///
+/// # Safety
+///
+/// `r` must be valid and the caller must own the count it drops.
+pub(crate) unsafe fn refcount_dec_and_test_left(r: *mut bindings::refcount_t) -> (bool, i32) {
+    let mut old = 0;
+    // SAFETY: per the caller's promise; `old` is a valid out pointer.
+    let last = unsafe { fsrs_refcount_dec_and_test_old(r, &mut old) };
+    (last, old - 1)
+}
+
 /// Sleeps until the `atomic_t` at `v` reads zero.
 ///
 /// # Safety
@@ -374,6 +388,24 @@ macro_rules! c_object {
                 // atomically.
                 unsafe { $crate::sys::atomic(core::ptr::addr_of_mut!((*self.ref_field()).refs)) }
                     .load(core::sync::atomic::Ordering::Relaxed)
+            }
+
+            /// Drops the count `this` holds, as C's put functions do: the
+            /// count left (taken from the decrement itself) goes to `trace`
+            /// before the last put frees the object.
+            pub(crate) fn put_counted(this: kernel::types::ARef<$t>, trace: impl FnOnce(i32)) {
+                let p = kernel::types::ARef::into_raw(this);
+                // SAFETY: the ARef's count is ours, so the object is live
+                // until that count is dropped here.
+                let o = unsafe { p.as_ref() };
+                let r = o.ref_field();
+                // SAFETY: `ref` is the count that governs this object, and
+                // we own one of its counts.
+                let (last, left) = unsafe { $crate::sys::refcount_dec_and_test_left(r) };
+                trace(left);
+                if last {
+                    $free(o);
+                }
             }
 
             /// A new reference, unless the object is already dying (its

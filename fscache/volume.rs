@@ -178,11 +178,18 @@ pub(crate) fn get_traced(volume: &Volume, why: trace::VolumeWhy) -> ARef<Volume>
     r
 }
 
+/// `fscache_try_get_volume()`: a new count unless the volume is dying,
+/// traced with the count after.
+pub(crate) fn try_get_traced(volume: &Volume, why: trace::VolumeWhy) -> Option<ARef<Volume>> {
+    let r = volume.try_get()?;
+    trace::volume(volume.debug_id(), volume.refs(), why);
+    Some(r)
+}
+
 /// `fscache_put_volume()`: drops a count, traced with the count after.
 pub(crate) fn put_traced(volume: ARef<Volume>, why: trace::VolumeWhy) {
-    let (id, r) = (volume.debug_id(), volume.refs());
-    drop(volume);
-    trace::volume(id, r - 1, why);
+    let id = volume.debug_id();
+    Volume::put_counted(volume, |left| trace::volume(id, left, why));
 }
 
 /// `fscache_see_volume()`: a step traced with the current count.
