@@ -12,8 +12,7 @@
 
 use crate::daemon_cmd::Limits;
 use crate::fsc::{FsCache, VolumeCookie};
-use crate::log::Name;
-use crate::log::{pr_err, pr_info};
+use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
 use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};

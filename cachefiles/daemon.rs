@@ -61,8 +61,9 @@ impl Drop for Exclusive {
 /// Configuration gathered from commands before `bind`.
 struct Config {
     limits: Limits,
-    dir: Option<KVec<u8>>,
-    tag: Option<KVec<u8>>,
+    /// Kept as C strings, byte for byte as the daemon wrote them.
+    dir: Option<CString>,
+    tag: Option<CString>,
     secid: Option<u32>,
 }
 
@@ -104,12 +105,6 @@ fn c_string(bytes: &[u8]) -> Result<CString> {
     Ok(CString::try_from(s)?)
 }
 
-fn copy(args: &[u8]) -> Result<KVec<u8>> {
-    let mut v = KVec::with_capacity(args.len(), GFP_KERNEL)?;
-    v.extend_from_slice(args, GFP_KERNEL)?;
-    Ok(v)
-}
-
 impl Daemon {
     fn run(&self, verb: Verb, args: &[u8]) -> Result {
         let mut cfg = self.config.lock();
@@ -139,7 +134,7 @@ impl Daemon {
                     pr_err!("Second cache directory specified\n");
                     return Err(EEXIST);
                 }
-                cfg.dir = Some(copy(args)?);
+                cfg.dir = Some(c_string(args)?);
                 Ok(())
             }
             Verb::Tag => {
@@ -150,7 +145,7 @@ impl Daemon {
                 if cfg.tag.is_some() {
                     return Err(EEXIST);
                 }
-                cfg.tag = Some(copy(args)?);
+                cfg.tag = Some(c_string(args)?);
                 Ok(())
             }
             Verb::Secctx => {
@@ -175,6 +170,8 @@ impl Daemon {
                 Ok(())
             }
             Verb::Bind => {
+                // A plain borrow, so that dir and tag can be borrowed apart.
+                let cfg = &mut *cfg;
                 cfg.limits.check_for_bind().map_err(to_error)?;
                 let Some(dir) = cfg.dir.as_ref() else {
                     pr_err!("No cache directory specified\n");
@@ -192,14 +189,13 @@ impl Daemon {
                     pr_err!("bind: on-demand mode is not implemented yet\n");
                     return Err(to_error(daemon_cmd::EOPNOTSUPP));
                 }
-                let dir = c_string(dir)?;
                 // As in C, the default tag is recorded here, whether or not
                 // the bind then succeeds: a later `tag` gets EEXIST.
-                if cfg.tag.is_none() {
-                    cfg.tag = Some(copy(DEFAULT_TAG)?);
-                }
-                let tag = c_string(cfg.tag.as_deref().unwrap_or(DEFAULT_TAG))?;
-                self.cache.bind(&dir, &tag, cfg.secid, &cfg.limits)
+                let tag = match &mut cfg.tag {
+                    Some(t) => t,
+                    none => none.insert(c_string(DEFAULT_TAG)?),
+                };
+                self.cache.bind(dir, tag, cfg.secid, &cfg.limits)
             }
             Verb::Cull | Verb::Inuse => {
                 let name = if verb == Verb::Cull { "cull" } else { "inuse" };

@@ -163,14 +163,13 @@ impl InodeLock {
     /// false if it already was. Traced as C does (mark_active or
     /// mark_failed).
     pub(crate) fn mark_in_use(&self, obj: Option<u32>) -> bool {
-        if self.in_use() {
+        let marked = self.mark_in_use_quietly();
+        if marked {
+            trace::mark_active(obj, self.0);
+        } else {
             trace::mark_failed(obj, self.0);
-            return false;
         }
-        // SAFETY: the lock is held.
-        unsafe { cfh_inode_set_kernel_file(self.0.as_ptr()) };
-        trace::mark_active(obj, self.0);
-        true
+        marked
     }
 
     /// Takes the in-use mark off (traced as mark_inactive).
