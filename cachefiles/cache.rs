@@ -12,6 +12,7 @@
 
 use crate::daemon_cmd::Limits;
 use crate::fsc::{FsCache, VolumeCookie};
+use crate::kext::slab::SlabArc;
 use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
 use crate::object::Object;
@@ -65,12 +66,12 @@ pub(crate) struct Bound {
 }
 
 /// A place in [`Lists::objects`], allocated ahead.
-pub(crate) type ObjectSlot = RBTreeNodeReservation<usize, Arc<Object>>;
+pub(crate) type ObjectSlot = RBTreeNodeReservation<usize, SlabArc<Object>>;
 
 /// The cache's live volumes and objects, for withdrawal.
 pub(crate) struct Lists {
     pub(crate) volumes: RBTree<usize, Arc<Volume>>,
-    pub(crate) objects: RBTree<usize, Arc<Object>>,
+    pub(crate) objects: RBTree<usize, SlabArc<Object>>,
 }
 
 #[pin_data(PinnedDrop)]
@@ -472,12 +473,12 @@ impl Cache {
     }
 
     /// Adds an object to the withdrawal list, in the place reserved.
-    pub(crate) fn add_object(&self, slot: ObjectSlot, object: &Arc<Object>) {
+    pub(crate) fn add_object(&self, slot: ObjectSlot, object: &SlabArc<Object>) {
         let node = slot.into_node(&**object as *const Object as usize, object.clone());
         self.lists.lock().objects.insert(node);
     }
 
-    pub(crate) fn remove_object(&self, object: &Object) -> Option<Arc<Object>> {
+    pub(crate) fn remove_object(&self, object: &Object) -> Option<SlabArc<Object>> {
         self.lists
             .lock()
             .objects

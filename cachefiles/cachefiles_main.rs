@@ -14,6 +14,8 @@ mod error_inject;
 mod fsc;
 mod interface;
 mod io;
+#[path = "../rust/kext/mod.rs"]
+mod kext;
 mod key;
 mod log;
 mod miscdev;
@@ -36,10 +38,14 @@ module! {
 struct CacheFiles {
     _dev: miscdev::Registration<daemon::Daemon>,
     _einj: error_inject::Registration,
+    // Dropped last: after the device, when no cache and so no object is
+    // left (Drop below flushes the deferred I/O frees first).
+    _jar: kext::slab::JarRegistration<object::Object>,
 }
 
 impl kernel::Module for CacheFiles {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let jar = object::OBJECT_JAR.create(c_str!("cachefiles_object_jar"))?;
         let einj = error_inject::Registration::register().inspect_err(|e| {
             pr_err!("failed to register: {}\n", e.to_errno());
         })?;
@@ -51,6 +57,7 @@ impl kernel::Module for CacheFiles {
         Ok(CacheFiles {
             _dev: dev,
             _einj: einj,
+            _jar: jar,
         })
     }
 }

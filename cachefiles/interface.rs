@@ -103,7 +103,7 @@ unsafe extern "C" fn withdraw_cookie(cookie: *mut bindings::fscache_cookie) {
 /// object ops between a successful lookup and withdrawal).
 pub(crate) unsafe fn object_of<'a>(cookie: Cookie) -> Option<&'a Object> {
     let p = cookie.priv_ptr() as *const Object;
-    // SAFETY: per the contract, cache_priv holds an Arc<Object>.
+    // SAFETY: per the contract, cache_priv holds a SlabArc<Object>.
     unsafe { p.as_ref() }
 }
 

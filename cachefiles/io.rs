@@ -9,7 +9,7 @@
 //!
 //! The rule for completion context: nothing whose last reference may be
 //! dropped there may sleep or take a lock that is taken with interrupts
-//! enabled elsewhere. A `Kiocb` holds an `Arc<Object>`, whose last put
+//! enabled elsewhere. A `Kiocb` holds a `SlabArc<Object>`, whose last put
 //! drops the cookie pin (fscache's cookie hash and `/proc` locks), the
 //! volume (dentries) and maybe the cache: so a `Kiocb` freed outside task
 //! context is freed by a work item instead (`Kiocb::put`), as C defers its
@@ -19,6 +19,7 @@ use crate::cache::SpaceFor;
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{self, cookie_flag, Cookie};
 use crate::interface::object_of;
+use crate::kext::slab::SlabArc;
 use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
 use crate::sys::errno::*;
@@ -32,7 +33,6 @@ use kernel::{
     ffi::{c_int, c_long},
     impl_has_work, new_work,
     prelude::*,
-    sync::Arc,
     workqueue::{self, Work, WorkItem},
 };
 
@@ -183,7 +183,7 @@ struct Kiocb {
     iocb: bindings::kiocb,
     refs: AtomicU32,
     file: File,
-    object: Arc<Object>,
+    object: SlabArc<Object>,
     term: TermFunc,
     term_priv: *mut c_void,
     was_async: AtomicBool,
@@ -234,7 +234,7 @@ impl Kiocb {
     /// Allocates an I/O on `file` at `pos`; the caller owns both references.
     fn new(
         file: File,
-        object: Arc<Object>,
+        object: SlabArc<Object>,
         pos: i64,
         write: bool,
         (term, term_priv): (TermFunc, *mut c_void),
@@ -500,11 +500,11 @@ unsafe extern "C" fn read(
 ///
 /// # Safety
 ///
-/// `object` must be owned by an `Arc` (every Object is).
-unsafe fn arc_of(object: &Object) -> Arc<Object> {
-    let p = object as *const Object;
-    // SAFETY: per the contract; increments before making a second owner.
-    unsafe { kernel::sync::ArcBorrow::from_raw(p) }.into()
+/// `object` must be owned by a `SlabArc` (every Object is).
+unsafe fn arc_of(object: &Object) -> SlabArc<Object> {
+    // SAFETY: per the contract, and `object` is borrowed for the call, so
+    // its holder keeps it alive while the count is taken.
+    unsafe { SlabArc::clone_from_raw(object) }
 }
 
 /// Writes `iter` to the backing file at `start`.

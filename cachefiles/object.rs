@@ -3,7 +3,10 @@
 //! volume's fan-out directory or created as a tmpfile and linked in when
 //! the cookie is done with, with its coherency xattr.
 //!
-//! Ownership: fscache's `cookie->cache_priv` holds one `Arc<Object>` from a
+//! Objects live in the `cachefiles_object_jar` slab, as C's do, so their
+//! memory shows in `/proc/slabinfo`; `SlabArc` counts them as `Arc` would.
+//!
+//! Ownership: fscache's `cookie->cache_priv` holds one `SlabArc<Object>` from a
 //! successful lookup until withdrawal; each I/O in flight holds another;
 //! the cache's withdrawal list holds one. The object pins its cookie. The
 //! backing file sits in a spinlock because an invalidation swaps it while
@@ -15,6 +18,7 @@ use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{cookie_flag, Cookie, CookiePin, FsCache};
 use crate::io_error;
 use crate::kdebug;
+use crate::kext::slab::{InJar, Jar, SlabArc};
 use crate::key;
 use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei::{self, Name};
@@ -38,6 +42,15 @@ pub(crate) const DIO_BLOCK_SIZE: u64 = 4096;
 
 static DEBUG_IDS: AtomicU32 = AtomicU32::new(0);
 
+/// The objects' slab cache, created at module load (cachefiles_main.rs).
+pub(crate) static OBJECT_JAR: Jar<Object> = Jar::new();
+
+impl InJar for Object {
+    fn jar() -> &'static Jar<Self> {
+        &OBJECT_JAR
+    }
+}
+
 #[pin_data(PinnedDrop)]
 pub(crate) struct Object {
     cookie: ManuallyDrop<CookiePin>,
@@ -57,23 +70,20 @@ pub(crate) struct Object {
 
 impl Object {
     /// A new object for `cookie` in `volume`, counted in the cache.
-    fn new(cookie: Cookie, volume: Arc<Volume>) -> Result<Arc<Object>> {
+    fn new(cookie: Cookie, volume: Arc<Volume>) -> Result<SlabArc<Object>> {
         let name = key::cook_key(cookie.key()).ok_or(EINVAL)?;
         let fscache = volume.cache().bound().ok_or(ENOBUFS())?.fscache;
-        let object = Arc::pin_init(
-            pin_init!(Object {
-                cookie: ManuallyDrop::new(cookie.pin()),
-                volume: ManuallyDrop::new(volume),
-                fscache,
-                file <- new_spinlock!(None, "cachefiles_object"),
-                name,
-                flags: AtomicUsize::new(0),
-                content: AtomicU8::new(Content::NoData as u8),
-                debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
-                usage: AtomicI32::new(1),
-            }),
-            GFP_KERNEL,
-        )?;
+        let object = SlabArc::pin_init(pin_init!(Object {
+            cookie: ManuallyDrop::new(cookie.pin()),
+            volume: ManuallyDrop::new(volume),
+            fscache,
+            file <- new_spinlock!(None, "cachefiles_object"),
+            name,
+            flags: AtomicUsize::new(0),
+            content: AtomicU8::new(Content::NoData as u8),
+            debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+            usage: AtomicI32::new(1),
+        }))?;
         fscache.count_object();
         trace::obj_ref(object.debug_id, cookie.debug_id(), 1, ObjRef::New);
         Ok(object)
@@ -164,7 +174,7 @@ impl Object {
         let Ok(object) = Object::new(cookie, volume) else {
             return false;
         };
-        cookie.set_priv(Arc::into_raw(object.clone()) as *mut _);
+        cookie.set_priv(SlabArc::into_raw(object.clone()) as *mut _);
         let secure = Secure::begin(&b.cred);
         let ok = object.look_up_file();
         kdebug!(
@@ -641,9 +651,9 @@ impl Object {
         if p.is_null() {
             return;
         }
-        // SAFETY: stored by lookup() with Arc::into_raw; fscache calls
+        // SAFETY: stored by lookup() with SlabArc::into_raw; fscache calls
         // withdraw once per successful lookup_cookie, and we clear it below.
-        let object = unsafe { Arc::from_raw(p) };
+        let object = unsafe { SlabArc::from_raw(p) };
         kdebug!(
             "withdraw o={:08x} c={:08x}{}\n",
             object.debug_id,

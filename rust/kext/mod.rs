@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+//! kext: the kernel abstractions fscache-rs needs that 6.12's `kernel`
+//! crate lacks, shared by both modules (6.12's Kbuild builds one crate per
+//! module, so each includes this tree by path). Each file names its
+//! upstream equivalent; `Documentation/bindings.rst` is the map.
+
+// The layer is written as the crate it would be if 6.12's Kbuild could
+// link one: its API is `pub`, though only this module's crate sees it.
+#![allow(unreachable_pub)]
+
+pub mod slab;
