@@ -4,6 +4,7 @@
 //! workqueue and `wait_var_event()`.
 
 use crate::cookie::Cookie;
+use crate::cookie_state as cs;
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
     bindings,
@@ -86,7 +87,18 @@ pub(crate) unsafe fn free(cookie: *mut bindings::fscache_cookie) {
 /// One hash chain, locked (its bit lock) while this lives. The chain holds
 /// no references: a cookie's memory stays valid while it is on a chain
 /// because its last put takes it off under this lock before freeing.
-pub(crate) struct Bucket(*mut bindings::hlist_bl_head);
+///
+/// # Invariants
+///
+/// `head` is the chain of `key_hash` in helpers.c's static table, and its
+/// bit lock is held by this task. A cookie is on a chain exactly when its
+/// `IS_HASHED` flag is set, and that flag changes only here, under the
+/// chain's lock.
+#[must_use = "the chain is unlocked at once if the guard is dropped"]
+pub(crate) struct Bucket {
+    head: *mut bindings::hlist_bl_head,
+    key_hash: u32,
+}
 
 impl Bucket {
     /// Locks the chain `key_hash` falls in.
@@ -95,7 +107,8 @@ impl Bucket {
         let h = unsafe { fsrs_cookie_bucket(key_hash) };
         // SAFETY: a valid chain head.
         unsafe { fsrs_bucket_lock(h) };
-        Bucket(h)
+        // INVARIANT: the chain of key_hash, locked above.
+        Bucket { head: h, key_hash }
     }
 
     /// The first cookie on the chain for which `pred` holds; it stays
@@ -104,7 +117,7 @@ impl Bucket {
         let mut p = core::ptr::null_mut();
         loop {
             // SAFETY: the chain is locked; `p` is null or on it.
-            p = unsafe { fsrs_bucket_next(self.0, p) };
+            p = unsafe { fsrs_bucket_next(self.head, p) };
             if p.is_null() {
                 return None;
             }
@@ -117,27 +130,35 @@ impl Bucket {
         }
     }
 
-    /// # Safety
-    ///
-    /// `cookie` must hash to this chain and not be on any chain.
-    pub(crate) unsafe fn add(&self, cookie: &Cookie) {
-        // SAFETY: per the caller; the chain is locked.
-        unsafe { fsrs_bucket_add(self.0, cookie.raw()) }
+    /// Puts `cookie` on the chain and marks it hashed; false if it
+    /// hashes elsewhere or already is on a chain.
+    pub(crate) fn add(&self, cookie: &Cookie) -> bool {
+        if cookie.key_hash() != self.key_hash || cookie.flags().test_and_set(cs::IS_HASHED) {
+            return false;
+        }
+        // SAFETY: the chain is locked (type invariant) and `cookie` was on
+        // none (IS_HASHED was clear, and changes only under this lock).
+        unsafe { fsrs_bucket_add(self.head, cookie.raw()) };
+        true
     }
 
-    /// # Safety
-    ///
-    /// `cookie` must be on this chain.
-    pub(crate) unsafe fn del(&self, cookie: &Cookie) {
-        // SAFETY: per the caller; the chain is locked.
-        unsafe { fsrs_bucket_del(cookie.raw()) }
+    /// Takes `cookie` off the chain if it is on it (false if it is not).
+    pub(crate) fn remove(&self, cookie: &Cookie) -> bool {
+        if cookie.key_hash() != self.key_hash || !cookie.flags().test(cs::IS_HASHED) {
+            return false;
+        }
+        // SAFETY: the chain is locked (type invariant), and IS_HASHED says
+        // `cookie` is on a chain, which is its hash's: this one.
+        unsafe { fsrs_bucket_del(cookie.raw()) };
+        cookie.flags().clear(cs::IS_HASHED);
+        true
     }
 }
 
 impl Drop for Bucket {
     fn drop(&mut self) {
-        // SAFETY: locked in lock().
-        unsafe { fsrs_bucket_unlock(self.0) }
+        // SAFETY: locked in lock() (type invariant).
+        unsafe { fsrs_bucket_unlock(self.head) }
     }
 }
 

@@ -19,24 +19,32 @@
 //!   `NO_ACCESS_WAKE` held while the cookie is looked up so that accesses
 //!   reaching zero queue the machine only once a withdrawal asked.
 
+//!
+//! Layout: `object.rs` is the C object (its fields, allocation, the calls
+//! into the backend); `hash.rs` the key hash; `machine.rs` the state
+//! machine's steps; this file the API the exported functions call.
+
+mod hash;
+mod machine;
+mod object;
+
+pub(crate) use object::Cookie;
+use object::Locked;
+
 use crate::cache;
-use crate::cookie_state::{self as cs, Action, State};
-use crate::cookie_sys::{self, Bucket};
-use crate::key_hash;
+use crate::cookie_state as cs;
+pub(crate) use crate::cookie_state::State;
+use crate::cookie_sys;
 use crate::stats;
-use crate::sys::{self, Flags};
+use crate::sys;
 use crate::trace;
 use crate::volume::{self, Volume};
-use core::{
-    ffi::c_void,
-    ptr::{addr_of_mut, NonNull},
-    sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU8, Ordering},
-};
+use core::sync::atomic::{fence, Ordering};
 use kernel::{
     bindings,
     ffi::{c_long, c_ulong},
     prelude::*,
-    types::{ARef, Opaque},
+    types::ARef,
 };
 
 // cookie_state.rs is pure Rust; hold its numbers to the C header's.
@@ -74,9 +82,6 @@ const _: () = {
     assert!(State::Dropped as i8 == b::fscache_cookie_state_FSCACHE_COOKIE_STATE_DROPPED);
 };
 
-/// Keys and aux data up to these sizes live inside the cookie.
-const INLINE_KEY: usize = 16;
-const INLINE_AUX: usize = 8;
 /// Longest key or aux data a filesystem may give.
 const MAX_KEY: usize = 255;
 const MAX_AUX: usize = 255;
@@ -121,151 +126,9 @@ use bindings::{
     fscache_cookie_trace_fscache_cookie_see_relinquish as C_SEE_RELINQUISH,
     fscache_cookie_trace_fscache_cookie_see_withdraw as C_SEE_WITHDRAW,
     fscache_cookie_trace_fscache_cookie_see_work as C_SEE_WORK,
-    fscache_volume_trace_fscache_volume_get_cookie as V_GET_COOKIE,
-    fscache_volume_trace_fscache_volume_put_cookie as V_PUT_COOKIE,
 };
 
-/// A `struct fscache_cookie`.
-#[repr(transparent)]
-pub(crate) struct Cookie(Opaque<bindings::fscache_cookie>);
-
-// SAFETY: shared fields are atomics, bit-op flags, or change under the
-// cookie's lock or from its (non-reentrant) work item.
-unsafe impl Send for Cookie {}
-// SAFETY: as above.
-unsafe impl Sync for Cookie {}
-
-sys::c_object!(Cookie, bindings::fscache_cookie, free);
-
-static DEBUG_IDS: AtomicU32 = AtomicU32::new(1);
-
-/// The cookie's spinlock, held while this lives.
-struct Locked<'a>(&'a Cookie);
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        // SAFETY: taken in Cookie::lock().
-        unsafe { bindings::spin_unlock(addr_of_mut!((*self.0.raw()).lock)) };
-    }
-}
-
 impl Cookie {
-    fn lock(&self) -> Locked<'_> {
-        // SAFETY: initialised at allocation.
-        unsafe { bindings::spin_lock(addr_of_mut!((*self.raw()).lock)) };
-        Locked(self)
-    }
-
-    pub(crate) fn flags(&self) -> Flags {
-        // SAFETY: the flags word of a live cookie, changed only by bit ops.
-        unsafe { Flags::new(addr_of_mut!((*self.raw()).flags)) }
-    }
-
-    pub(crate) fn volume(&self) -> &Volume {
-        // SAFETY: set at allocation and held (a count) until the cookie dies.
-        unsafe { Volume::from_raw((*self.raw()).volume) }
-    }
-
-    pub(crate) fn debug_id(&self) -> u32 {
-        // SAFETY: set before the cookie is published, never changed.
-        unsafe { (*self.raw()).debug_id }
-    }
-
-    pub(crate) fn n_accesses(&self) -> &AtomicI32 {
-        // SAFETY: a counter field of a live cookie, only accessed atomically.
-        unsafe { sys::atomic(addr_of_mut!((*self.raw()).n_accesses)) }
-    }
-
-    pub(crate) fn n_active(&self) -> &AtomicI32 {
-        // SAFETY: as above.
-        unsafe { sys::atomic(addr_of_mut!((*self.raw()).n_active)) }
-    }
-
-    fn state_cell(&self) -> &AtomicU8 {
-        // SAFETY: the one-byte state field of a live cookie; written with
-        // release stores (here and in C's smp_store_release()).
-        unsafe { AtomicU8::from_ptr(addr_of_mut!((*self.raw()).state).cast()) }
-    }
-
-    /// `fscache_cookie_state()`: the state, read with acquire ordering.
-    pub(crate) fn state(&self) -> Option<State> {
-        State::from_raw(self.state_cell().load(Ordering::Acquire))
-    }
-
-    fn state_raw(&self) -> u8 {
-        self.state_cell().load(Ordering::Acquire)
-    }
-
-    fn set_state_locked(&self, _lock: &Locked<'_>, s: State) {
-        self.state_cell().store(s as u8, Ordering::Release);
-    }
-
-    /// Changes the state under the lock and wakes waiters.
-    fn set_state(&self, s: State) {
-        {
-            let l = self.lock();
-            self.set_state_locked(&l, s);
-        }
-        self.wake_state();
-    }
-
-    fn wake_state(&self) {
-        // Waiters must see the new state: a full barrier before the
-        // waitqueue check, as wake_up_var() callers need.
-        fence(Ordering::SeqCst);
-        // SAFETY: wake_up_var() only hashes the address.
-        unsafe { bindings::wake_up_var(addr_of_mut!((*self.raw()).state).cast()) };
-    }
-
-    /// Sleeps until `cond(state)` holds or `timeout` passes (false then).
-    pub(crate) fn wait_state(&self, timeout: c_long, cond: impl Fn(Option<State>) -> bool) -> bool {
-        // SAFETY: only the field's address is computed.
-        let var = unsafe { addr_of_mut!((*self.raw()).state) };
-        cookie_sys::wait_var(var.cast_const().cast(), timeout, || cond(self.state()))
-    }
-
-    fn cache_priv(&self) -> *mut c_void {
-        // SAFETY: a field of a live cookie; backends set it from the state
-        // machine (lookup, withdraw), which this work item serialises.
-        unsafe { core::ptr::read_volatile(addr_of_mut!((*self.raw()).cache_priv)) }
-    }
-
-    fn key(&self) -> &[u8] {
-        // SAFETY: key_len and the key buffer are set at allocation and
-        // never change; short keys are inline.
-        unsafe {
-            let p = self.raw();
-            let len = (*p).key_len as usize;
-            let k = if len <= INLINE_KEY {
-                addr_of_mut!((*p).__bindgen_anon_1.inline_key).cast::<u8>()
-            } else {
-                (*p).__bindgen_anon_1.key.cast::<u8>()
-            };
-            core::slice::from_raw_parts(k, len)
-        }
-    }
-
-    /// The aux data buffer (`fscache_get_aux()`): its contents change with
-    /// updates, so only copies of it leave this module.
-    fn aux_ptr(&self) -> (*mut u8, usize) {
-        // SAFETY: aux_len and the buffer are fixed at allocation.
-        unsafe {
-            let p = self.raw();
-            let len = (*p).aux_len as usize;
-            let a = if len <= INLINE_AUX {
-                addr_of_mut!((*p).__bindgen_anon_2.inline_aux).cast::<u8>()
-            } else {
-                (*p).__bindgen_anon_2.aux.cast::<u8>()
-            };
-            (a, len)
-        }
-    }
-
-    fn key_hash(&self) -> u32 {
-        // SAFETY: set before the cookie is published, never changed.
-        unsafe { (*self.raw()).key_hash }
-    }
-
     /// Same volume and key.
     fn same(&self, other: &Cookie) -> bool {
         self.key_hash() == other.key_hash()
@@ -283,15 +146,6 @@ impl Cookie {
             letter,
             self.flags().word(),
         )
-    }
-
-    /// Calls `f` with the key and the aux data (for /proc).
-    pub(crate) fn with_key_aux<R>(&self, f: impl FnOnce(&[u8], &[u8]) -> R) -> R {
-        let (a, alen) = self.aux_ptr();
-        // SAFETY: the buffer of a live cookie; a racing update may change
-        // bytes under us, as in C (the reader is /proc, for humans).
-        let aux = unsafe { core::slice::from_raw_parts(a, alen) };
-        f(self.key(), aux)
     }
 
     /// `fscache_print_cookie()`: logs the cookie for a report.
@@ -333,27 +187,11 @@ impl Cookie {
     fn queue(&self, why: trace::CookieWhy) {
         let r = ARef::from(self);
         self.trace(why);
-        // SAFETY: the work was initialised at allocation; the count taken
-        // above keeps the cookie alive until the work has run.
-        if unsafe { cookie_sys::queue_work(addr_of_mut!((*self.raw()).work)) } {
+        if self.queue_work() {
+            // The work drops it (machine::work()).
             core::mem::forget(r);
         } else {
             put_traced(r, C_PUT_OVER_QUEUED);
-        }
-    }
-
-    /// `fscache_update_aux()`: new aux data and/or object size.
-    fn update_aux(&self, aux: Option<&[u8]>, size: Option<i64>) {
-        if let Some(src) = aux {
-            let (dst, len) = self.aux_ptr();
-            // SAFETY: the cookie's aux buffer holds `len` bytes; the C
-            // contract gives that many (we copy no more than we were given).
-            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst, len.min(src.len())) };
-        }
-        if let Some(s) = size {
-            // SAFETY: a field of a live cookie, written by the netfs (under
-            // its inode lock) as in C.
-            unsafe { core::ptr::write_volatile(addr_of_mut!((*self.raw()).object_size), s) };
         }
     }
 }
@@ -372,140 +210,10 @@ fn free(cookie: &Cookie) {
     // At count zero no work is queued and the LRU does not have it (both
     // own counts). The hash and the /proc list reach it without one: take
     // it off them first.
-    unhash(cookie);
+    hash::unhash(cookie);
     cookie_sys::proc_del(cookie);
     stats::N_COOKIES.dec();
-    // SAFETY: unreachable now and at count zero: the out-of-line buffers,
-    // the memory and the volume count are ours to give back.
-    unsafe {
-        let p = cookie.raw();
-        if (*p).aux_len as usize > INLINE_AUX {
-            sys::kfree((*p).__bindgen_anon_2.aux);
-        }
-        if (*p).key_len as usize > INLINE_KEY {
-            sys::kfree((*p).__bindgen_anon_1.key);
-        }
-        let volume = NonNull::from(cookie.volume());
-        cookie_sys::free(p);
-        volume::put_traced(ARef::from_raw(volume), V_PUT_COOKIE);
-    }
-}
-
-/// Takes the cookie off its hash chain if it is on it.
-fn unhash(cookie: &Cookie) {
-    let b = Bucket::lock(cookie.key_hash());
-    // IS_HASHED changes only under the chain lock, so test-then-clear is
-    // atomic with respect to other unhashers.
-    if cookie.flags().test(cs::IS_HASHED) {
-        // SAFETY: IS_HASHED says it is on this chain (its hash's).
-        unsafe { b.del(cookie) };
-        cookie.flags().clear(cs::IS_HASHED);
-        drop(b);
-        stats::N_RELINQUISHES_DROPPED.inc();
-    }
-}
-
-/// Allocates a cookie, published on the /proc list but not hashed.
-fn alloc(
-    volume: &Volume,
-    advice: u8,
-    key: &[u8],
-    aux: &[u8],
-    object_size: i64,
-) -> Result<ARef<Cookie>> {
-    let p = cookie_sys::alloc(worker)?.as_ptr();
-    stats::N_COOKIES.inc();
-    let keybuf_len = key.len().div_ceil(4) * 4;
-    // SAFETY: `p` is new, zeroed and ours alone. The count of 1 set here
-    // and the volume count are handed to the ARef; on error free() undoes
-    // exactly what was set up (the lengths tell it which buffers exist).
-    unsafe {
-        (*p).ref_.refs.counter = 1;
-        (*p).volume = ARef::into_raw(volume::get_traced(volume, V_GET_COOKIE))
-            .as_ptr()
-            .cast();
-        (*p).advice = advice;
-        (*p).object_size = object_size;
-        (*p).debug_id = DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-        if object_size == 0 {
-            (*p).flags |= 1 << cs::NO_DATA_TO_READ;
-        }
-        (*p).state = State::Quiescent as i8;
-    }
-    // SAFETY: as above; from here on the cookie is well-formed enough for
-    // put() to free it.
-    let cookie = unsafe { ARef::from_raw(NonNull::new_unchecked(p.cast::<Cookie>())) };
-    // SAFETY: the cookie is unpublished; the buffers are sized as stored.
-    unsafe {
-        let kbuf = if key.len() > INLINE_KEY {
-            let b = sys::kzalloc(keybuf_len)?.as_ptr();
-            (*p).__bindgen_anon_1.key = b.cast();
-            b
-        } else {
-            addr_of_mut!((*p).__bindgen_anon_1.inline_key).cast::<u8>()
-        };
-        (*p).key_len = key.len() as u8;
-        core::ptr::copy_nonoverlapping(key.as_ptr(), kbuf, key.len());
-        (*p).key_hash = key_hash::cookie_key_hash(volume.key_hash(), key);
-        let abuf = if aux.len() > INLINE_AUX {
-            let b = sys::kzalloc(aux.len())?.as_ptr();
-            (*p).__bindgen_anon_2.aux = b.cast();
-            b
-        } else {
-            addr_of_mut!((*p).__bindgen_anon_2.inline_aux).cast::<u8>()
-        };
-        (*p).aux_len = aux.len() as u8;
-        core::ptr::copy_nonoverlapping(aux.as_ptr(), abuf, aux.len());
-        cookie_sys::proc_add(&cookie);
-    }
-    cookie.trace(C_NEW_ACQUIRE);
-    Ok(cookie)
-}
-
-/// Claims the key: false (logged) if a live cookie has it; waits for one
-/// that is being relinquished to be dropped.
-fn hash(candidate: &Cookie) -> bool {
-    let wait_for = {
-        let b = Bucket::lock(candidate.key_hash());
-        let found = b.find(|c| candidate.same(c));
-        let wait_for = match found {
-            Some(c) if !c.flags().test(cs::RELINQUISHED) => {
-                c.trace(C_COLLISION);
-                pr_err!("Duplicate cookie detected\n");
-                c.print('O');
-                candidate.print('N');
-                return false;
-            }
-            // A count of zero means it is being freed: it will unhash
-            // itself, and it has no cache object left to collide with.
-            Some(c) => c.try_get(),
-            None => None,
-        };
-        if let Some(w) = &wait_for {
-            w.trace(C_GET_COLLISION);
-        }
-        // SAFETY: the chain of its hash; a new cookie is on none.
-        unsafe { b.add(candidate) };
-        candidate.flags().set(cs::IS_HASHED);
-        candidate
-            .volume()
-            .n_cookies()
-            .fetch_add(1, Ordering::Relaxed);
-        wait_for
-    };
-    if let Some(old) = wait_for {
-        let dropped = |s| s == Some(State::Dropped);
-        if !old.wait_state(COLLISION_NOTICE, dropped) {
-            pr_notice!(
-                "Potential collision c={:08x} old: c={:08x}",
-                candidate.debug_id(),
-                old.debug_id()
-            );
-            old.wait_state(cookie_sys::FOREVER, dropped);
-        }
-        put_traced(old, C_PUT_COLLISION);
-    }
-    true
+    cookie.free_memory();
 }
 
 /// `__fscache_acquire_cookie()`: `None` when caching is not possible (the
@@ -521,16 +229,17 @@ pub(crate) fn acquire(
         return None;
     }
     stats::N_ACQUIRES.inc();
-    let Ok(cookie) = alloc(volume, advice, key, aux, object_size) else {
+    let Ok(cookie) = Cookie::new(volume, advice, key, aux, object_size, object::worker) else {
         stats::N_ACQUIRES_OOM.inc();
         return None;
     };
-    if !hash(&cookie) {
+    cookie.trace(C_NEW_ACQUIRE);
+    if !hash::hash(&cookie) {
         cookie.trace(C_DISCARD);
+        object::discard(cookie);
         return None;
     }
-    // SAFETY: a live cookie.
-    unsafe { trace::acquire(cookie.raw()) };
+    cookie.trace_acquire();
     stats::N_ACQUIRES_OK.inc();
     Some(cookie)
 }
@@ -667,9 +376,7 @@ pub(crate) fn use_cookie(cookie: &Cookie, will_modify: bool) {
 
 /// `__fscache_update_cookie()` (a header inline in C; unuse needs it).
 fn update(cookie: &Cookie, aux: Option<&[u8]>, size: Option<i64>) {
-    // SAFETY: an exported counter, only accessed atomically.
-    unsafe { sys::atomic(addr_of_mut!(bindings::fscache_n_updates)) }
-        .fetch_add(1, Ordering::Relaxed);
+    object::count_update();
     cookie.update_aux(aux, size);
     fence(Ordering::Release);
     cookie.flags().set(cs::NEEDS_UPDATE);
@@ -698,7 +405,7 @@ pub(crate) fn unuse_cookie(cookie: &Cookie, aux: Option<&[u8]>, size: Option<i64
             Err(now) => c = now,
         }
     }
-    let _l = cookie.lock();
+    let l = cookie.lock();
     let c = n_active.fetch_sub(1, Ordering::SeqCst) - 1;
     trace::active(
         id,
@@ -710,8 +417,7 @@ pub(crate) fn unuse_cookie(cookie: &Cookie, aux: Option<&[u8]>, size: Option<i64
     if c == 0 {
         cookie.flags().clear(cs::DISABLED);
         if cookie.flags().test(cs::IS_CACHING) {
-            // SAFETY: a field of a live cookie, written under its lock.
-            unsafe { (*cookie.raw()).unused_at = cookie_sys::jiffies() };
+            cookie.set_unused_now(&l);
             if cookie_sys::lru_touch(cookie, LRU_TIMEOUT) {
                 cookie.trace(C_GET_LRU);
                 stats::N_COOKIES_LRU.inc();
@@ -753,19 +459,13 @@ pub(crate) fn withdraw(cookie: &Cookie) {
 }
 
 /// The LRU timer's work: discards the cookies unused for long enough.
-///
-/// # Safety
-///
-/// Called by the workqueue only (helpers.c's LRU work item).
-#[no_mangle]
-unsafe extern "C" fn fsrs_cookie_lru_worker(_work: *mut bindings::work_struct) {
+fn lru_work() {
     while let Some(cookie) = cookie_sys::lru_pop_expired(LRU_TIMEOUT) {
         stats::N_COOKIES_LRU.dec();
         cookie.trace(C_SEE_LRU_DO_ONE);
         let discard = {
-            let _l = cookie.lock();
-            // SAFETY: a field written under the lock we hold.
-            let unused_at = unsafe { (*cookie.raw()).unused_at };
+            let l = cookie.lock();
+            let unused_at = cookie.unused_at(&l);
             let d = cookie.state() == Some(State::Active)
                 && !cookie_sys::time_before(
                     cookie_sys::jiffies(),
@@ -803,8 +503,7 @@ pub(crate) fn relinquish(cookie: ARef<Cookie>, retire: bool) {
     if retire {
         cookie.flags().set(cs::RETIRED);
     }
-    // SAFETY: a live cookie.
-    unsafe { trace::relinquish(cookie.raw(), retire) };
+    cookie.trace_relinquish(retire);
     let n_active = cookie.n_active().load(Ordering::Relaxed);
     if n_active != 0 {
         // C asserts (BUG); the cookie is still dropped safely: users hold
@@ -821,7 +520,7 @@ pub(crate) fn relinquish(cookie: ARef<Cookie>, retire: bool) {
         drop_and_withdraw(&cookie);
     } else {
         cookie.set_state(State::Dropped);
-        unhash(&cookie);
+        hash::unhash(&cookie);
     }
     put_traced(cookie, C_PUT_RELINQUISH);
 }
@@ -843,10 +542,8 @@ pub(crate) fn invalidate(cookie: &Cookie, aux: Option<&[u8]>, new_size: i64, fla
     let l = cookie.lock();
     cookie.flags().set(cs::NO_DATA_TO_READ);
     cookie.update_aux(aux, Some(new_size));
-    // SAFETY: a field of a live cookie, changed under its lock.
-    unsafe { (*cookie.raw()).inval_counter = (*cookie.raw()).inval_counter.wrapping_add(1) };
-    // SAFETY: a live cookie.
-    unsafe { trace::invalidate(cookie.raw(), new_size) };
+    cookie.bump_inval_counter(&l);
+    cookie.trace_invalidate(new_size);
     match cookie.state() {
         Some(State::LookingUp) => {
             // Carried out when the lookup ends; the request holds an access.
@@ -885,182 +582,6 @@ pub(crate) fn get(cookie: &Cookie, why: trace::CookieWhy) -> ARef<Cookie> {
 pub(crate) fn put_traced(cookie: ARef<Cookie>, why: trace::CookieWhy) {
     let id = cookie.debug_id();
     Cookie::put_counted(cookie, |left| trace::cookie(id, left, why));
-}
-
-/// The backend's ops table (valid while the cookie is being cached: only
-/// an added cache has volumes with objects).
-fn ops(cookie: &Cookie) -> &bindings::fscache_cache_ops {
-    // SAFETY: set by fscache_add_cache() before any lookup can start, to
-    // the backend's static table.
-    unsafe { &*cookie.volume().cache().ops() }
-}
-
-/// The lookup step: make sure the volume exists in the cache, then ask
-/// the backend for the object.
-fn perform_lookup(cookie: &Cookie) {
-    let volume = cookie.volume();
-    let mut why = ACC_LOOKUP_FAILED;
-    let mut need_withdraw = false;
-    // Lazy binding: a cache added after the volume was acquired gets the
-    // volume created now.
-    if !volume.has_cache_object() {
-        volume::create(volume, true);
-    }
-    if !volume.has_cache_object() {
-        cookie.set_state(State::Quiescent);
-    } else {
-        let found = match ops(cookie).lookup_cookie {
-            // SAFETY: the backend's op on a cookie the machine owns.
-            Some(f) => unsafe { f(cookie.raw()) },
-            None => false,
-        };
-        if !found {
-            if cookie.state() != Some(State::Failed) {
-                cookie.set_state(State::Quiescent);
-            }
-            need_withdraw = true;
-        } else {
-            cookie.trace(C_SEE_ACTIVE);
-            {
-                let l = cookie.lock();
-                let s = if cookie.flags().test_and_clear(cs::DO_INVALIDATE) {
-                    State::Invalidating
-                } else {
-                    State::Active
-                };
-                cookie.set_state_locked(&l, s);
-            }
-            cookie.wake_state();
-            why = ACC_LOOKUP_END;
-        }
-    }
-    end_access(cookie, why);
-    if need_withdraw {
-        withdraw(cookie);
-    }
-    volume::end_access(volume, cookie.debug_id(), why);
-}
-
-/// The invalidation step.
-fn perform_invalidation(cookie: &Cookie) {
-    let ok = match ops(cookie).invalidate_cookie {
-        // SAFETY: the backend's op on a cookie the machine owns.
-        Some(f) => unsafe { f(cookie.raw()) },
-        None => false,
-    };
-    if !ok {
-        caching_failed(cookie);
-    }
-    end_access(cookie, ACC_INVALIDATE_END);
-}
-
-/// The cookie's work item: runs the state machine until it rests.
-///
-/// # Safety
-///
-/// Called by the workqueue with the `work` of a cookie queued by
-/// [`Cookie::queue`], which gave it a count.
-unsafe extern "C" fn worker(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is embedded in a cookie (see Cookie::queue()).
-    let p = unsafe { kernel::container_of!(work, bindings::fscache_cookie, work) };
-    // SAFETY: the count queue() left for us, dropped when we return.
-    let cookie = unsafe { ARef::from_raw(NonNull::new_unchecked(p.cast_mut().cast::<Cookie>())) };
-    cookie.trace(C_SEE_WORK);
-    run_machine(&cookie);
-    put_traced(cookie, C_PUT_WORK);
-}
-
-fn run_machine(cookie: &Cookie) {
-    loop {
-        let l = cookie.lock();
-        let state = cookie.state();
-        let action = cs::next(
-            state,
-            cookie.flags().word(),
-            cookie.n_accesses().load(Ordering::SeqCst),
-        );
-        match action {
-            Action::Done => return,
-            Action::Unexpected => {
-                drop(l);
-                pr_err!(
-                    "c={:08x}: cookie in unexpected state {}\n",
-                    cookie.debug_id(),
-                    cookie.state_raw()
-                );
-                return;
-            }
-            Action::Lookup => {
-                drop(l);
-                // Close the gate: accesses ending no longer queue us.
-                cookie.trace_access(cookie.n_accesses().load(Ordering::Relaxed), ACC_CACHE_PIN);
-                cookie.flags().set(cs::NO_ACCESS_WAKE);
-                perform_lookup(cookie);
-            }
-            Action::Invalidate => {
-                drop(l);
-                perform_invalidation(cookie);
-            }
-            Action::PrepareToWrite => {
-                cookie.flags().clear(cs::DO_PREP_TO_WRITE);
-                drop(l);
-                if let Some(f) = ops(cookie).prepare_to_write {
-                    // SAFETY: the backend's op on an active cookie.
-                    unsafe { f(cookie.raw()) };
-                }
-            }
-            Action::EndInvalidateAccess => {
-                let had = cookie.flags().test_and_clear(cs::DO_INVALIDATE);
-                drop(l);
-                if had {
-                    end_access(cookie, ACC_INVALIDATE_END);
-                }
-            }
-            Action::Enter(s) => {
-                cookie.set_state_locked(&l, s);
-                drop(l);
-                cookie.wake_state();
-            }
-            Action::Detach { then } => {
-                drop(l);
-                detach(cookie, state, then);
-                if then == State::Dropped {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// A discarding state: the backend lets go of the object, then the cookie
-/// rests in `then`.
-fn detach(cookie: &Cookie, from: Option<State>, then: State) {
-    if !cookie.cache_priv().is_null() {
-        if let Some(f) = ops(cookie).withdraw_cookie {
-            // SAFETY: the backend's op on the object it attached.
-            unsafe { f(cookie.raw()) };
-        }
-    }
-    if cookie.flags().test_and_clear(cs::DO_INVALIDATE) {
-        end_access(cookie, ACC_INVALIDATE_END);
-    }
-    cookie.trace(match from {
-        Some(State::Relinquishing) => C_SEE_RELINQUISH,
-        Some(State::LruDiscarding) => C_SEE_LRU_DISCARD,
-        _ => C_SEE_WITHDRAW,
-    });
-    if then == State::Dropped {
-        unhash(cookie);
-        cookie.set_state(State::Dropped);
-        return;
-    }
-    let f = cookie.flags();
-    let l = cookie.lock();
-    f.clear_mask(cs::DETACH_CLEARS);
-    f.set(cs::NO_DATA_TO_READ);
-    cookie.set_state_locked(&l, State::Quiescent);
-    drop(l);
-    cookie.wake_state();
 }
 
 /// Calls `f` on every cookie, oldest first (for /proc; `f` must not

@@ -9,7 +9,7 @@
 
 must "fscache loads" modprobe fscache
 mkdir -p /sys/kernel/tracing
-must "tracefs mounts" mount -t tracefs nodev /sys/kernel/tracing
+must "tracefs mounts" sh -c "[ -e /sys/kernel/tracing/trace ] || mount -t tracefs nodev /sys/kernel/tracing"
 T=/sys/kernel/tracing
 check "fscache trace events exist" [ -d $T/events/fscache/fscache_cookie ]
 echo 1 >$T/events/fscache/enable

@@ -9,6 +9,14 @@
 
 must "fscache loads" modprobe fscache
 echo "fscache: $(impl_of fscache)"
+# The fscache:* events of the backend's life, from load to unload, with
+# their values: the same on both fscaches (see refs below).
+T=/sys/kernel/tracing
+[ -e $T/trace ] || mount -t tracefs nodev $T
+echo 0 >$T/tracing_on
+echo >$T/trace
+echo 1 >$T/events/fscache/enable
+echo 1 >$T/tracing_on
 must "a test backend adds cache 'probe-one' with a volume" \
 	insmod /fsrs/modules/fscache_probe.ko tag=probe-one volume=probe,vol, cookie=probe-key order=1
 cat /proc/fs/fscache/caches /proc/fs/fscache/volumes /proc/fs/fscache/cookies
@@ -60,6 +68,81 @@ check "stats lines have the C labels and fields" cmp -s /tmp/stats.shape /tmp/st
 check "stats count the volumes and cookie" grep -q "^Cookies: n=1 v=4 vcol=0 voom=0$" /proc/fsrs-probe-stats
 check "stats count the acquisition" grep -q "^Acquire: n=1 ok=1 oom=0$" /proc/fsrs-probe-stats
 must "the backend withdraws" rmmod fscache_probe
+check "every cookie is relinquished" cookies_gone 30
+echo 0 >$T/tracing_on
+echo 0 >$T/events/fscache/enable
+# refs: each event with its values, object ids (c=, V=, C=) renumbered in
+# order of first appearance, so only the numbering of ids may differ.
+sed -n 's/^.* \(fscache_[a-z_]*\): \(.*\)$/\1 \2/p' $T/trace |
+	awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^[cCV]=[0-9a-f]+$/) {
+		if (!($i in id)) id[$i] = substr($i, 1, 2) "#" (++n[substr($i, 1, 1)])
+		$i = id[$i] } print }' >/tmp/refs
+# C's sequence (the cache's pin, four volumes, the cookie's count on its
+# volume taken when it is hashed, the puts with the count left after each).
+cat >/tmp/refs.want <<'WANT'
+fscache_cache C=#1 NEW acq r=1
+fscache_access_cache C=#1 PIN cache r=1 a=1
+fscache_cache C=#1 GET acq r=2
+fscache_volume V=#1 NEW acq u=1
+fscache_access_cache C=#1 BEGIN acq_vol r=2 a=2
+fscache_volume V=#1 GET creat u=2
+fscache_volume V=#1 SEE creat u=2
+fscache_access_cache C=#1 END acq_vol r=2 a=1
+fscache_volume V=#1 PUT creat u=1
+fscache_cookie c=#1 NEW acq r=1
+fscache_volume V=#1 GET cook u=2
+fscache_acquire c=#1 V=#1 vr=2 vc=1
+fscache_cache C=#1 GET acq r=3
+fscache_volume V=#2 NEW acq u=1
+fscache_access_cache C=#1 BEGIN acq_vol r=3 a=2
+fscache_volume V=#2 GET creat u=2
+fscache_volume V=#2 SEE creat u=2
+fscache_access_cache C=#1 END acq_vol r=3 a=1
+fscache_volume V=#2 PUT creat u=1
+fscache_cache C=#1 GET acq r=4
+fscache_volume V=#3 NEW acq u=1
+fscache_access_cache C=#1 BEGIN acq_vol r=4 a=2
+fscache_volume V=#3 GET creat u=2
+fscache_volume V=#3 SEE creat u=2
+fscache_access_cache C=#1 END acq_vol r=4 a=1
+fscache_volume V=#3 PUT creat u=1
+fscache_cache C=#1 GET acq r=5
+fscache_volume V=#4 NEW acq u=1
+fscache_access_cache C=#1 BEGIN acq_vol r=5 a=2
+fscache_volume V=#4 GET creat u=2
+fscache_volume V=#4 SEE creat u=2
+fscache_access_cache C=#1 END acq_vol r=5 a=1
+fscache_volume V=#4 PUT creat u=1
+fscache_cache C=#1 GET acq r=6
+fscache_volume V=#5 NEW acq u=1
+fscache_access_cache C=#1 BEGIN acq_vol r=6 a=2
+fscache_volume V=#5 GET creat u=2
+fscache_volume V=#5 SEE creat u=2
+fscache_access_cache C=#1 END acq_vol r=6 a=1
+fscache_volume V=#5 PUT creat u=1
+fscache_volume V=#3 PUT relnq u=0
+fscache_volume V=#3 FREE u=0
+fscache_cache C=#1 PUT vol r=5
+fscache_volume V=#2 PUT relnq u=0
+fscache_volume V=#2 FREE u=0
+fscache_cache C=#1 PUT vol r=4
+fscache_volume V=#4 PUT relnq u=0
+fscache_volume V=#4 FREE u=0
+fscache_cache C=#1 PUT vol r=3
+fscache_volume V=#5 PUT relnq u=0
+fscache_volume V=#5 FREE u=0
+fscache_cache C=#1 PUT vol r=2
+fscache_relinquish c=#1 V=#1 r=1 U=0 f=09 rt=0
+fscache_cookie c=#1 PUT relnq r=0
+fscache_volume V=#1 PUT cook u=1
+fscache_volume V=#1 PUT relnq u=0
+fscache_volume V=#1 FREE u=0
+fscache_cache C=#1 PUT vol r=1
+fscache_access_cache C=#1 UNPIN cache r=1 a=0
+fscache_cache C=#1 PUT relnq r=0
+WANT
+diff /tmp/refs.want /tmp/refs || cat /tmp/refs
+check "the fscache:* events, values included, are C's" cmp -s /tmp/refs.want /tmp/refs
 cat /proc/fs/fscache/caches
 check "the relinquished cache is gone" sh -c '! grep -q probe-one /proc/fs/fscache/caches'
 check "the relinquished volume is gone" sh -c '! grep -q probe,vol, /proc/fs/fscache/volumes'
