@@ -119,9 +119,9 @@ impl Cache {
         (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
     }
 
-    pub(crate) fn n_volumes(&self) -> *mut bindings::atomic_t {
-        // SAFETY: only the field address of a live object.
-        unsafe { addr_of_mut!((*self.raw()).n_volumes) }
+    pub(crate) fn n_volumes(&self) -> &core::sync::atomic::AtomicI32 {
+        // SAFETY: an atomic_t of a live cache, only accessed atomically.
+        unsafe { sys::atomic(addr_of_mut!((*self.raw()).n_volumes)) }
     }
 
     /// The backend's operations (valid while the cache is in service).
