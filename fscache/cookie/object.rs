@@ -121,19 +121,19 @@ impl Cookie {
         // discard() to free it (lengths 0: no buffers yet).
         // SAFETY: `p` is non-null (alloc) and its count of 1 is ours.
         let cookie = unsafe { ARef::from_raw(NonNull::new_unchecked(p.cast::<Cookie>())) };
-        let Ok(kbuf) = (if key.len() > INLINE_KEY {
-            sys::kzalloc(keybuf_len).map(|b| b.as_ptr())
-        } else {
-            Ok(core::ptr::null_mut())
-        }) else {
+        // Keys and aux data longer than the inline space get a buffer.
+        let out_of_line = |len: usize, inline: usize, size: usize| {
+            if len > inline {
+                sys::kzalloc(size).map(|b| b.as_ptr())
+            } else {
+                Ok(core::ptr::null_mut())
+            }
+        };
+        let Ok(kbuf) = out_of_line(key.len(), INLINE_KEY, keybuf_len) else {
             discard(cookie);
             return Err(ENOMEM);
         };
-        let Ok(abuf) = (if aux.len() > INLINE_AUX {
-            sys::kzalloc(aux.len()).map(|b| b.as_ptr())
-        } else {
-            Ok(core::ptr::null_mut())
-        }) else {
+        let Ok(abuf) = out_of_line(aux.len(), INLINE_AUX, aux.len()) else {
             if !kbuf.is_null() {
                 // SAFETY: allocated just above and not stored anywhere.
                 unsafe { sys::kfree(kbuf) };
@@ -141,28 +141,26 @@ impl Cookie {
             discard(cookie);
             return Err(ENOMEM);
         };
-        // SAFETY: the cookie is unpublished; the buffers are sized for the
-        // lengths stored with them.
+        // SAFETY: the cookie is unpublished; each buffer (inline or the
+        // one allocated above) is sized for the length stored with it.
         unsafe {
-            let kbuf = if key.len() > INLINE_KEY {
-                let b = kbuf;
-                (*p).__bindgen_anon_1.key = b.cast();
-                b
-            } else {
+            let kdst = if kbuf.is_null() {
                 addr_of_mut!((*p).__bindgen_anon_1.inline_key).cast::<u8>()
+            } else {
+                (*p).__bindgen_anon_1.key = kbuf.cast();
+                kbuf
             };
             (*p).key_len = key.len() as u8;
-            core::ptr::copy_nonoverlapping(key.as_ptr(), kbuf, key.len());
+            core::ptr::copy_nonoverlapping(key.as_ptr(), kdst, key.len());
             (*p).key_hash = key_hash::cookie_key_hash(volume.key_hash(), key);
-            let abuf = if aux.len() > INLINE_AUX {
-                let b = abuf;
-                (*p).__bindgen_anon_2.aux = b.cast();
-                b
-            } else {
+            let adst = if abuf.is_null() {
                 addr_of_mut!((*p).__bindgen_anon_2.inline_aux).cast::<u8>()
+            } else {
+                (*p).__bindgen_anon_2.aux = abuf.cast();
+                abuf
             };
             (*p).aux_len = aux.len() as u8;
-            core::ptr::copy_nonoverlapping(aux.as_ptr(), abuf, aux.len());
+            core::ptr::copy_nonoverlapping(aux.as_ptr(), adst, aux.len());
             cookie_sys::proc_add(&cookie);
         }
         Ok(cookie)
