@@ -483,8 +483,10 @@ unsafe extern "C" fn __fscache_begin_read_operation(
     cres: *mut bindings::netfs_cache_resources,
     cookie: *mut bindings::fscache_cookie,
 ) -> c_int {
-    // SAFETY: per the contract.
-    match unsafe { io::begin_io(cres, cookie_ref(cookie), false) } {
+    // SAFETY: per the contract: the netfs lends `cres` for the call, and
+    // holds the cookie.
+    let (cres, cookie) = unsafe { (io::CacheResources::from_raw(cres), cookie_ref(cookie)) };
+    match io::begin_io(cres, cookie, false) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -500,8 +502,10 @@ unsafe extern "C" fn __fscache_begin_write_operation(
     cres: *mut bindings::netfs_cache_resources,
     cookie: *mut bindings::fscache_cookie,
 ) -> c_int {
-    // SAFETY: per the contract.
-    match unsafe { io::begin_io(cres, cookie_ref(cookie), true) } {
+    // SAFETY: per the contract: the netfs lends `cres` for the call, and
+    // holds the cookie.
+    let (cres, cookie) = unsafe { (io::CacheResources::from_raw(cres), cookie_ref(cookie)) };
+    match io::begin_io(cres, cookie, true) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -517,8 +521,9 @@ unsafe extern "C" fn fscache_wait_for_operation(
     cres: *mut bindings::netfs_cache_resources,
     want_state: bindings::fscache_want_state,
 ) -> bool {
-    // SAFETY: per the contract.
-    unsafe { io::wait_for_operation(cres, want_state) }
+    // SAFETY: per the contract: resources a begin operation set up, lent
+    // for the call.
+    io::wait_for_operation(unsafe { io::CacheResources::from_raw(cres) }, want_state)
 }
 
 /// Writes netfs pages to the cache.
@@ -539,20 +544,26 @@ unsafe extern "C" fn __fscache_write_to_cache(
     using_pgpriv2: bool,
     cond: bool,
 ) {
-    // SAFETY: per the contract.
-    unsafe {
-        io::write_to_cache(
+    // SAFETY: the C contract: the caller holds the cookie, pins the
+    // range's pages until `term_func` is called, and gives `term_func` its
+    // data, to be called once.
+    let (cookie, mapping, done) = unsafe {
+        (
             cookie_ref(cookie),
-            mapping,
-            start,
-            len,
-            i_size,
-            term_func,
-            term_func_priv,
-            using_pgpriv2,
-            cond,
+            io::Mapping::from_raw(mapping),
+            io::Completion::new(term_func, term_func_priv),
         )
-    }
+    };
+    io::write_to_cache(
+        cookie,
+        mapping,
+        start,
+        len,
+        i_size,
+        done,
+        using_pgpriv2,
+        cond,
+    )
 }
 
 /// Ends PG_private_2 on a range of pages.
@@ -566,6 +577,6 @@ unsafe extern "C" fn __fscache_clear_page_bits(
     start: bindings::loff_t,
     len: usize,
 ) {
-    // SAFETY: per the contract.
-    unsafe { io::clear_page_bits(mapping, start, len) }
+    // SAFETY: per the contract: the caller holds the range's pages.
+    io::clear_page_bits(unsafe { io::Mapping::from_raw(mapping) }, start, len)
 }

@@ -376,6 +376,20 @@ impl Cookie {
         unsafe { (*self.raw()).inval_counter = (*self.raw()).inval_counter.wrapping_add(1) };
     }
 
+    /// The invalidation counter (an operation records it at begin).
+    pub(crate) fn inval_counter(&self) -> u32 {
+        // SAFETY: a field of a live cookie; changed under its lock, read
+        // here as C reads it (a racing invalidation is caught later by the
+        // backend's check).
+        unsafe { core::ptr::read_volatile(addr_of_mut!((*self.raw()).inval_counter)) }
+    }
+
+    /// The `fscache_resize` event.
+    pub(crate) fn trace_resize(&self, new_size: i64) {
+        // SAFETY: a live cookie; the event reads its fields.
+        unsafe { trace::resize(self.raw(), new_size) }
+    }
+
     /// The `fscache_acquire` event.
     pub(super) fn trace_acquire(&self) {
         // SAFETY: a live cookie; the event reads its fields.
