@@ -11,7 +11,7 @@
 //! credentials) are always released in the daemon's process context.
 
 use crate::daemon_cmd::Limits;
-use crate::fsc::{FsCache, VolumeCookie};
+use crate::fsc::{AcquiredCache, VolumeCookie};
 use crate::kext::slab::SlabArc;
 use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
@@ -19,7 +19,7 @@ use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
 use crate::sys::errno::*;
 use crate::sys::WaitQueue;
-use crate::vfs::{self, Cred, Mount, NewCred, Secure};
+use crate::vfs::{self, Credential, Mount, NewCred, Secure};
 use crate::volume::Volume;
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::{
@@ -27,6 +27,7 @@ use kernel::{
     prelude::*,
     rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation},
     sync::{Arc, Mutex},
+    types::ARef,
 };
 
 /// Cache state bits.
@@ -54,12 +55,16 @@ pub(crate) enum SpaceFor {
 }
 
 /// What binding gave the cache; fixed until unbind.
+///
+/// The fscache cache is given back when this is dropped, with the cache:
+/// after unbind, which withdraws it and waits for its objects, and when
+/// no one can borrow it any more.
 pub(crate) struct Bound {
-    pub(crate) fscache: FsCache,
+    pub(crate) fscache: AcquiredCache,
     pub(crate) mnt: Mount,
     pub(crate) store: Dir,
     pub(crate) graveyard: Dir,
-    pub(crate) cred: Cred,
+    pub(crate) cred: ARef<Credential>,
     pub(crate) bsize: u32,
     pub(crate) bshift: u32,
     pub(crate) t: Thresholds,
@@ -266,25 +271,21 @@ impl Cache {
         secid: Option<u32>,
         limits: &Limits,
     ) -> Result {
-        let fscache = FsCache::acquire(tag)?;
-        match self.bind_to(fscache, dir, secid, limits) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                fscache.relinquish();
-                pr_err!("Failed to register: {}\n", e.to_errno());
-                Err(e)
-            }
-        }
+        let fscache = AcquiredCache::acquire(tag)?;
+        // On error the cache was relinquished where bind_to() dropped it.
+        self.bind_to(fscache, dir, secid, limits).inspect_err(|e| {
+            pr_err!("Failed to register: {}\n", e.to_errno());
+        })
     }
 
     fn bind_to(
         self: &Arc<Self>,
-        fscache: FsCache,
+        fscache: AcquiredCache,
         dir: &CStr,
         secid: Option<u32>,
         limits: &Limits,
     ) -> Result {
-        let cred = Cred::for_cache(secid)?;
+        let cred = Credential::for_cache(secid)?;
         let secure = Secure::begin(&cred);
         let (mnt, root) = vfs::kern_path_dir(dir)?;
         vfs::check_root(&mnt, &root)?;
@@ -342,27 +343,24 @@ impl Cache {
             drop(unsafe { KBox::from_raw(raw) });
             return Err(EBUSY);
         }
-        // SAFETY: the cache (and so cache_priv) lives until unbind, which
-        // withdraws the cache from fscache first.
-        let r = unsafe {
-            fscache.add(
-                &crate::interface::CACHE_OPS.0,
-                &**self as *const Cache as *mut _,
-            )
-        };
+        // SAFETY: published above and freed only with the cache.
+        let b = unsafe { &*raw };
+        // fscache's private pointer holds a reference on the cache until
+        // unbind takes it back.
+        let r = b.fscache.add(&crate::interface::CACHE_OPS.0, self.clone());
         if let Err(e) = r {
             let p = self.bound.swap(core::ptr::null_mut(), Ordering::AcqRel);
             // SAFETY: published above, and nothing else can have used it:
             // fscache refused the cache, so no callback ran.
             let b = unsafe { KBox::from_raw(p) };
-            // The caller relinquishes the fscache cache on error.
+            // Relinquishes the fscache cache.
             drop(b);
             return Err(e);
         }
         self.set(flag::READY);
         pr_info!(
             "File cache on {} registered\n",
-            Name(fscache.name().as_bytes())
+            Name(b.fscache.name().as_bytes())
         );
         let _ = self.has_space(0, 0, SpaceFor::Check);
         Ok(())
@@ -380,12 +378,15 @@ impl Cache {
             Name(b.fscache.name().as_bytes())
         );
         b.fscache.withdraw();
+        // fscache calls us no more: its reference on us goes.
+        drop(b.fscache.take_private::<Arc<Cache>>());
         self.withdraw_fscache_volumes();
         self.withdraw_objects();
         b.fscache.wait_for_objects();
         self.withdraw_volumes();
         self.sync(b);
-        b.fscache.relinquish();
+        // The fscache cache is relinquished when the Bound goes, with the
+        // cache: its last holder is the daemon's file, being released.
     }
 
     /// Writes everything back to the backing fs at unbind. As in C, only
@@ -486,12 +487,12 @@ impl Cache {
     }
 
     pub(crate) fn add_volume(&self, volume: Arc<Volume>) -> Result {
-        let node = RBTreeNode::new(volume.vcookie().as_ptr() as usize, volume, GFP_KERNEL)?;
+        let node = RBTreeNode::new(volume.vcookie_key(), volume, GFP_KERNEL)?;
         self.lists.lock().volumes.insert(node);
         Ok(())
     }
 
-    pub(crate) fn remove_volume(&self, vcookie: VolumeCookie) -> Option<Arc<Volume>> {
+    pub(crate) fn remove_volume(&self, vcookie: &VolumeCookie) -> Option<Arc<Volume>> {
         self.lists
             .lock()
             .volumes

@@ -2,12 +2,24 @@
 //! The fscache side of the backend: the cache, volume and cookie structures
 //! fscache (C or ours, same ABI) hands us, and its counters.
 //!
-//! These are views of C objects whose lifetime fscache guarantees for the
-//! duration of the callback that received them, or for as long as we hold
-//! the reference the type says we hold.
+//! Each C object is an `Opaque` wrapper used by reference: `&'a FsCache`,
+//! `&'a VolumeCookie`, `&'a Cookie` borrowed for the callback that received
+//! the pointer (or from something that keeps the object alive), and owned
+//! forms for the references we hold: [`AcquiredCache`] (from
+//! `fscache_acquire_cache()`, given back once by `relinquish`),
+//! [`ObjectCount`] (an object counted in the cache), [`VolumeRef`] and
+//! `ARef<Cookie>`. Upstream has no fscache abstraction.
 
-use core::ptr::NonNull;
-use kernel::{bindings, prelude::*};
+use core::{
+    ffi::c_void,
+    ptr::{addr_of, addr_of_mut, NonNull},
+    sync::atomic::{AtomicI32, AtomicUsize, Ordering},
+};
+use kernel::{
+    bindings,
+    prelude::*,
+    types::{ARef, AlwaysRefCounted, ForeignOwnable, Opaque},
+};
 
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
@@ -38,150 +50,220 @@ pub(crate) mod cookie_flag {
     pub(crate) const LOCAL_WRITE: u32 = bindings::FSCACHE_COOKIE_LOCAL_WRITE;
 }
 
-/// Views the C flags word at `word` as an atomic, for as long as `_owner`
-/// (the handle of the object holding it) is borrowed.
+/// A `struct fscache_cache`.
 ///
-/// # Safety
+/// # Invariants
 ///
-/// `word` must point at the `unsigned long` flags word of an object that
-/// stays allocated while `_owner` is borrowed, which C updates only with
-/// atomic bitops.
-unsafe fn flags_atomic<T>(word: *mut usize, _owner: &T) -> &core::sync::atomic::AtomicUsize {
-    // SAFETY: AtomicUsize has the size and alignment of usize, which is
-    // C's unsigned long on x86_64; every access to the word is atomic (C's
-    // bitops, our atomics), and it is allocated for the borrow (contract).
-    unsafe { core::sync::atomic::AtomicUsize::from_ptr(word) }
-}
+/// Only references to it exist, and fscache keeps the object alive while
+/// they do: a callback's argument for the callback, an [`AcquiredCache`]
+/// for as long as it lives.
+#[repr(transparent)]
+pub(crate) struct FsCache(Opaque<bindings::fscache_cache>);
 
-/// Reads field `$f` of the cookie behind handle `$c` with one raw-pointer
-/// read: no reference to the whole cookie is made, as other threads change
-/// its other fields (flags, state, sizes, cache_priv) meanwhile.
-macro_rules! cookie_field {
-    ($c:ident, $f:ident) => {
-        // SAFETY: the cookie is live while its handle is (the handle's
-        // contract); only the address of one field is computed, and that
-        // field is read once, racily as C reads it.
-        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*$c.as_ptr()).$f)) }
-    };
-}
-
-/// The fscache cache cookie (`struct fscache_cache`).
-#[derive(Clone, Copy)]
-pub(crate) struct FsCache(NonNull<bindings::fscache_cache>);
-
-// SAFETY: fscache's cache objects are shared between threads by design.
+// SAFETY: fscache's cache objects are shared between threads by design;
+// every accessor below is an atomic or a call fscache makes thread-safe.
 unsafe impl Send for FsCache {}
-// SAFETY: as above.
+// SAFETY: see `Send`.
 unsafe impl Sync for FsCache {}
 
 impl FsCache {
-    /// fscache_acquire_cache(): a reference on the named cache.
-    pub(crate) fn acquire(tag: &CStr) -> Result<FsCache> {
-        // SAFETY: `tag` is NUL-terminated.
-        let p = unsafe { bindings::fscache_acquire_cache(tag.as_char_ptr()) };
-        let v = p as isize;
-        if (-(bindings::MAX_ERRNO as isize)..0).contains(&v) {
-            return Err(Error::from_errno(v as i32));
-        }
-        NonNull::new(p).map(FsCache).ok_or(ENOMEM)
-    }
-
-    pub(crate) fn as_ptr(self) -> *mut bindings::fscache_cache {
-        self.0.as_ptr()
-    }
-
     /// # Safety
     ///
-    /// `p` must be a live fscache cache.
-    pub(crate) unsafe fn from_raw(p: *mut bindings::fscache_cache) -> Option<FsCache> {
-        NonNull::new(p).map(FsCache)
+    /// `p` must be a live fscache cache for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::fscache_cache) -> &'a FsCache {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*p.cast::<FsCache>() }
     }
 
-    /// The cache's name (the tag), for log lines; borrowed no longer than
-    /// the handle (which stands for the reference acquire() took).
+    pub(crate) fn as_ptr(&self) -> *mut bindings::fscache_cache {
+        self.0.get()
+    }
+
+    /// The cache's name (the tag), for log lines.
     pub(crate) fn name(&self) -> &CStr {
         // SAFETY: the name is set at acquisition and freed only with the
-        // cache, after the reference this handle stands for is given back.
+        // cache, which outlives `&self` (type invariant).
         unsafe { CStr::from_char_ptr((*self.as_ptr()).name) }
     }
 
-    /// fscache_add_cache(): brings the cache online with our ops.
-    ///
-    /// # Safety
-    ///
-    /// `priv_` must stay valid until the cache is withdrawn.
-    pub(crate) unsafe fn add(
-        self,
-        ops: &'static bindings::fscache_cache_ops,
-        priv_: *mut core::ffi::c_void,
-    ) -> Result {
-        // SAFETY: per the contract.
-        kernel::error::to_result(unsafe { bindings::fscache_add_cache(self.as_ptr(), ops, priv_) })
-    }
-
-    pub(crate) fn io_error(self) {
-        // SAFETY: the cache is live.
+    /// fscache_io_error(): fscache stops using the cache.
+    pub(crate) fn io_error(&self) {
+        // SAFETY: the cache is live (type invariant).
         unsafe { bindings::fscache_io_error(self.as_ptr()) };
     }
 
-    pub(crate) fn withdraw(self) {
-        // SAFETY: the cache is live.
-        unsafe { bindings::fscache_withdraw_cache(self.as_ptr()) };
-    }
-
-    /// Drops our reference; the handle must not be used afterwards.
-    pub(crate) fn relinquish(self) {
-        // SAFETY: we hold the reference fscache_acquire_cache() gave.
-        unsafe { bindings::fscache_relinquish_cache(self.as_ptr()) };
-    }
-
-    pub(crate) fn count_object(self) {
-        // SAFETY: the cache is live.
+    /// Counts an object in the cache until the returned count is dropped.
+    pub(crate) fn count_object(&self) -> ObjectCount {
+        // SAFETY: the cache is live (type invariant).
         unsafe { cfh_count_object(self.as_ptr()) };
+        // INVARIANT: counted just above.
+        ObjectCount(NonNull::from(self))
     }
 
-    pub(crate) fn uncount_object(self) {
-        // SAFETY: the cache is live until object_count reaches zero.
-        unsafe { cfh_uncount_object(self.as_ptr()) };
-    }
-
-    pub(crate) fn wait_for_objects(self) {
-        // SAFETY: the cache is live.
-        unsafe { cfh_wait_for_objects(self.as_ptr()) };
-    }
-
-    /// The backend's `cache_priv` (our `Cache`, set by fscache_add_cache).
-    pub(crate) fn priv_ptr(self) -> *mut core::ffi::c_void {
-        // SAFETY: the cache is live.
-        unsafe { (*self.as_ptr()).cache_priv }
+    /// The private pointer fscache_add_cache() stored, borrowed.
+    ///
+    /// # Safety
+    ///
+    /// The cache must have been added with a `T` by [`AcquiredCache::add`],
+    /// and `T` is only borrowed for `'a`, within the callback that gave
+    /// `self` (fscache calls us only between add and withdrawal).
+    pub(crate) unsafe fn private<'a, T: ForeignOwnable>(&'a self) -> Option<T::Borrowed<'a>> {
+        // SAFETY: the cache is live (type invariant).
+        let p = unsafe { (*self.as_ptr()).cache_priv };
+        // SAFETY: per the caller, `p` is null or T::into_foreign's, and it
+        // is given back only after withdrawal.
+        (!p.is_null()).then(|| unsafe { T::borrow(p) })
     }
 }
 
-/// A volume cookie (`struct fscache_volume`), borrowed.
-#[derive(Clone, Copy)]
-pub(crate) struct VolumeCookie(NonNull<bindings::fscache_volume>);
+/// The reference on a cache `fscache_acquire_cache()` gives: the cache in
+/// our service from acquisition until this is dropped, which relinquishes
+/// it (`fscache_relinquish_cache()`), once.
+///
+/// # Invariants
+///
+/// Holds the acquisition's reference on `0`, given back exactly once, by
+/// `Drop`, after waiting for every [`ObjectCount`] of the cache to go.
+pub(crate) struct AcquiredCache(NonNull<FsCache>);
 
-// SAFETY: shared between threads by fscache's design.
+// SAFETY: the reference may be given back from any thread.
+unsafe impl Send for AcquiredCache {}
+// SAFETY: shared use is through &FsCache, which is Sync.
+unsafe impl Sync for AcquiredCache {}
+
+impl AcquiredCache {
+    /// fscache_acquire_cache(): the named cache, to be made ready.
+    pub(crate) fn acquire(tag: &CStr) -> Result<AcquiredCache> {
+        // SAFETY: `tag` is NUL-terminated.
+        let p = unsafe { bindings::fscache_acquire_cache(tag.as_char_ptr()) };
+        let p = kernel::error::from_err_ptr(p)?;
+        // INVARIANT: the reference fscache gave us.
+        NonNull::new(p.cast::<FsCache>())
+            .map(AcquiredCache)
+            .ok_or(ENOMEM)
+    }
+
+    /// fscache_add_cache(): brings the cache online with our ops; `data`
+    /// is its private pointer until [`Self::take_private`].
+    pub(crate) fn add<T: ForeignOwnable>(
+        &self,
+        ops: &'static bindings::fscache_cache_ops,
+        data: T,
+    ) -> Result {
+        let p = data.into_foreign();
+        // SAFETY: the cache is ours (type invariant); `p` stays valid until
+        // take_private() takes it back, after withdrawal.
+        let r = unsafe { bindings::fscache_add_cache(self.as_ptr(), ops, p.cast_mut()) };
+        if let Err(e) = kernel::error::to_result(r) {
+            // SAFETY: fscache refused it, so nothing else has `p`.
+            drop(unsafe { T::from_foreign(p) });
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Takes back the private pointer [`Self::add`] gave fscache, once the
+    /// cache is withdrawn (fscache no longer calls us about it).
+    pub(crate) fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
+        // SAFETY: the cache is ours (type invariant).
+        let slot = unsafe { addr_of_mut!((*self.as_ptr()).cache_priv) };
+        // SAFETY: withdrawn: only we read or write it now; it is null or
+        // add()'s `T`, which is taken back once (the slot is cleared).
+        unsafe {
+            let p = core::ptr::replace(slot, core::ptr::null_mut());
+            T::try_from_foreign(p)
+        }
+    }
+
+    /// fscache_withdraw_cache(): fscache stops using the cache and waits
+    /// for its accesses to end.
+    pub(crate) fn withdraw(&self) {
+        // SAFETY: the cache is ours (type invariant).
+        unsafe { bindings::fscache_withdraw_cache(self.as_ptr()) };
+    }
+
+    /// Waits until no object is counted in the cache.
+    pub(crate) fn wait_for_objects(&self) {
+        // SAFETY: the cache is ours (type invariant).
+        unsafe { cfh_wait_for_objects(self.as_ptr()) };
+    }
+}
+
+impl core::ops::Deref for AcquiredCache {
+    type Target = FsCache;
+
+    fn deref(&self) -> &FsCache {
+        // SAFETY: our reference keeps the cache alive (type invariant).
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for AcquiredCache {
+    fn drop(&mut self) {
+        // Objects' counts keep the cache's memory in use (ObjectCount).
+        self.wait_for_objects();
+        // SAFETY: the acquisition's reference, given back once (type
+        // invariant); no ObjectCount is left.
+        unsafe { bindings::fscache_relinquish_cache(self.as_ptr()) };
+    }
+}
+
+/// One object counted in a cache (`object_count`), until dropped.
+///
+/// # Invariants
+///
+/// `0` is a cache in which this count is held; the cache stays allocated
+/// while it is, because its [`AcquiredCache`] waits for the count to reach
+/// zero before giving the cache back.
+pub(crate) struct ObjectCount(NonNull<FsCache>);
+
+// SAFETY: the count may be dropped on any thread.
+unsafe impl Send for ObjectCount {}
+// SAFETY: no shared access.
+unsafe impl Sync for ObjectCount {}
+
+impl Drop for ObjectCount {
+    fn drop(&mut self) {
+        // SAFETY: the cache is live while the count is held (type
+        // invariant); this gives the count back.
+        unsafe { cfh_uncount_object(self.0.as_ref().as_ptr()) };
+    }
+}
+
+/// A volume cookie (`struct fscache_volume`).
+///
+/// # Invariants
+///
+/// Only references to it exist, and fscache keeps the volume alive while
+/// they do: for the callback that gave it, or for as long as the holder of
+/// the reference is attached to it (see `volume.rs`), or a [`VolumeRef`].
+#[repr(transparent)]
+pub(crate) struct VolumeCookie(Opaque<bindings::fscache_volume>);
+
+// SAFETY: shared between threads by fscache's design; the accessors are
+// atomic or read fields fixed at acquisition.
 unsafe impl Send for VolumeCookie {}
-// SAFETY: as above.
+// SAFETY: see `Send`.
 unsafe impl Sync for VolumeCookie {}
 
 impl VolumeCookie {
     /// # Safety
     ///
-    /// `p` must be a live volume for as long as the handle is used.
-    pub(crate) unsafe fn from_raw(p: *mut bindings::fscache_volume) -> Option<VolumeCookie> {
-        NonNull::new(p).map(VolumeCookie)
+    /// `p` must be a live volume for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::fscache_volume) -> &'a VolumeCookie {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*p.cast::<VolumeCookie>() }
     }
 
-    pub(crate) fn as_ptr(self) -> *mut bindings::fscache_volume {
-        self.0.as_ptr()
+    pub(crate) fn as_ptr(&self) -> *mut bindings::fscache_volume {
+        self.0.get()
     }
 
     /// The volume key without its length byte.
     pub(crate) fn key(&self) -> &[u8] {
         // SAFETY: key[0] is the length of the printable key that follows;
-        // the buffer lives as long as the volume.
+        // the buffer is fixed at acquisition and lives as long as the
+        // volume (type invariant).
         unsafe {
             let k = (*self.as_ptr()).key;
             core::slice::from_raw_parts(k.add(1), usize::from(*k))
@@ -189,37 +271,68 @@ impl VolumeCookie {
     }
 
     pub(crate) fn coherency(&self) -> &[u8] {
-        // SAFETY: the flexible array holds coherency_len bytes.
+        // SAFETY: the flexible array holds coherency_len bytes, fixed at
+        // acquisition (the netfs rewrites them only at relinquishment,
+        // after the last callback).
         unsafe {
             let v = self.as_ptr();
             core::slice::from_raw_parts(
-                core::ptr::addr_of!((*v).coherency) as *const u8,
+                addr_of!((*v).coherency).cast::<u8>(),
                 usize::from((*v).coherency_len),
             )
         }
     }
 
-    pub(crate) fn cache(&self) -> *mut bindings::fscache_cache {
-        // SAFETY: set before the cache sees the volume.
-        unsafe { (*self.as_ptr()).cache }
+    /// The cache the volume is in.
+    pub(crate) fn cache(&self) -> &FsCache {
+        // SAFETY: set before the cache sees the volume, and the volume
+        // holds a reference on it for as long as it lives.
+        unsafe { FsCache::from_raw((*self.as_ptr()).cache) }
     }
 
-    pub(crate) fn priv_ptr(&self) -> *mut core::ffi::c_void {
-        // SAFETY: the volume is live.
-        unsafe { (*self.as_ptr()).cache_priv }
+    fn priv_slot(&self) -> *mut *mut c_void {
+        // SAFETY: only the field's address is computed.
+        unsafe { addr_of_mut!((*self.as_ptr()).cache_priv) }
     }
 
-    pub(crate) fn set_priv(&self, p: *mut core::ffi::c_void) {
-        // SAFETY: only the cache backend writes cache_priv, from the
-        // serialised acquire/free/withdraw paths.
-        unsafe { (*self.as_ptr()).cache_priv = p };
+    /// Attaches our `T` as the volume's private pointer.
+    pub(crate) fn set_private<T: ForeignOwnable>(&self, data: T) {
+        let p = data.into_foreign();
+        // SAFETY: only the backend writes cache_priv, from acquire_volume,
+        // free_volume and withdrawal, which fscache and unbind serialise.
+        unsafe { core::ptr::write_volatile(self.priv_slot(), p.cast_mut()) };
+    }
+
+    /// Detaches and returns the private `T`, if any.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must come from `set_private::<T>`.
+    pub(crate) unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
+        // SAFETY: serialised as in set_private(); cleared as it is read so
+        // that it is taken back once.
+        let p = unsafe { core::ptr::replace(self.priv_slot(), core::ptr::null_mut()) };
+        // SAFETY: per the caller.
+        unsafe { T::try_from_foreign(p) }
+    }
+
+    /// Borrows the private `T`.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must come from `set_private::<T>` and
+    /// not be taken back while the borrow lasts.
+    pub(crate) unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
+        // SAFETY: a racy read of the pointer, as C reads it.
+        let p = unsafe { core::ptr::read_volatile(self.priv_slot()) };
+        // SAFETY: per the caller.
+        (!p.is_null()).then(|| unsafe { T::borrow(p) })
     }
 
     pub(crate) fn n_accesses(&self) -> i32 {
-        // SAFETY: an atomic_t read.
-        unsafe {
-            core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).n_accesses.counter))
-        }
+        // SAFETY: an atomic_t of a live volume, only accessed atomically.
+        unsafe { AtomicI32::from_ptr(addr_of_mut!((*self.as_ptr()).n_accesses.counter)) }
+            .load(Ordering::Relaxed)
     }
 
     /// Pins the volume's access count for as long as the cache holds it
@@ -231,68 +344,138 @@ impl VolumeCookie {
 
     /// fscache_try_get_volume(); `None` if it is going away.
     pub(crate) fn try_get(&self) -> Option<VolumeRef> {
-        // SAFETY: the volume is live.
+        // SAFETY: the volume is live (type invariant).
         let p = unsafe {
             bindings::fscache_try_get_volume(
                 self.as_ptr(),
                 bindings::fscache_volume_trace_fscache_volume_get_withdraw,
             )
         };
-        NonNull::new(p).map(|p| VolumeRef(VolumeCookie(p)))
+        // INVARIANT: a reference of our own, or none.
+        NonNull::new(p.cast::<VolumeCookie>()).map(VolumeRef)
     }
 }
 
 /// A reference on a volume taken for withdrawal.
-pub(crate) struct VolumeRef(VolumeCookie);
+///
+/// # Invariants
+///
+/// Holds a reference on `0` from `fscache_try_get_volume()`.
+pub(crate) struct VolumeRef(NonNull<VolumeCookie>);
 
 impl VolumeRef {
     pub(crate) fn withdraw(&self) {
-        // SAFETY: we hold a reference.
-        unsafe { bindings::fscache_withdraw_volume(self.0.as_ptr()) };
+        // SAFETY: we hold a reference (type invariant).
+        unsafe { bindings::fscache_withdraw_volume(self.as_ptr()) };
+    }
+}
+
+impl core::ops::Deref for VolumeRef {
+    type Target = VolumeCookie;
+
+    fn deref(&self) -> &VolumeCookie {
+        // SAFETY: our reference keeps the volume alive (type invariant).
+        unsafe { self.0.as_ref() }
     }
 }
 
 impl Drop for VolumeRef {
     fn drop(&mut self) {
-        // SAFETY: drops the reference try_get() took.
+        // SAFETY: drops the reference try_get() took (type invariant).
         unsafe {
             bindings::fscache_put_volume(
-                self.0.as_ptr(),
+                self.as_ptr(),
                 bindings::fscache_volume_trace_fscache_volume_put_withdraw,
             )
         };
     }
 }
 
-/// A data cookie (`struct fscache_cookie`), borrowed or held (see `Pin`).
-#[derive(Clone, Copy)]
-pub(crate) struct Cookie(NonNull<bindings::fscache_cookie>);
+/// A data cookie (`struct fscache_cookie`).
+///
+/// Fields are read one at a time through raw pointers, never through a
+/// reference to the whole C object: other threads change its flags, state,
+/// sizes and private pointer meanwhile.
+///
+/// # Invariants
+///
+/// Only references to it exist, and fscache keeps the cookie alive while
+/// they do: for the callback that gave it, an operation holding an access
+/// on it, or an `ARef<Cookie>` (a reference we hold).
+#[repr(transparent)]
+pub(crate) struct Cookie(Opaque<bindings::fscache_cookie>);
 
-// SAFETY: shared between threads by fscache's design.
+// SAFETY: shared between threads by fscache's design; the accessors are
+// atomics, racy reads as C makes them, or fields fixed at acquisition.
 unsafe impl Send for Cookie {}
-// SAFETY: as above.
+// SAFETY: see `Send`.
 unsafe impl Sync for Cookie {}
+
+// SAFETY: fscache_get_cookie()/fscache_put_cookie() count the cookie's
+// references; the last put frees it (in fscache), never while one is held.
+unsafe impl AlwaysRefCounted for Cookie {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` proves the cookie live.
+        unsafe {
+            bindings::fscache_get_cookie(
+                self.as_ptr(),
+                bindings::fscache_cookie_trace_fscache_cookie_get_attach_object,
+            )
+        };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it holds.
+        unsafe {
+            bindings::fscache_put_cookie(
+                obj.as_ref().as_ptr(),
+                bindings::fscache_cookie_trace_fscache_cookie_put_object,
+            )
+        };
+    }
+}
+
+/// Reads field `$f` of cookie `$c` with one raw-pointer read, racily as C
+/// reads it.
+macro_rules! cookie_field {
+    ($c:ident, $f:ident) => {
+        // SAFETY: the cookie is live while borrowed (type invariant); only
+        // the address of one field is computed, and it is read once.
+        unsafe { core::ptr::read_volatile(addr_of!((*$c.as_ptr()).$f)) }
+    };
+}
 
 impl Cookie {
     /// # Safety
     ///
-    /// `p` must be a live cookie for as long as the handle is used.
-    pub(crate) unsafe fn from_raw(p: *mut bindings::fscache_cookie) -> Option<Cookie> {
-        NonNull::new(p).map(Cookie)
+    /// `p` must be a live cookie for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::fscache_cookie) -> &'a Cookie {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*p.cast::<Cookie>() }
     }
 
     /// The cookie of an operation's cache resources.
     ///
     /// # Safety
     ///
-    /// `cres` must be valid and have a cookie attached.
-    pub(crate) unsafe fn of_cres(cres: *mut bindings::netfs_cache_resources) -> Option<Cookie> {
+    /// `cres` must be valid for `'a`, its operation holding an access on
+    /// its cookie (if any) for as long.
+    pub(crate) unsafe fn of_cres<'a>(
+        cres: *mut bindings::netfs_cache_resources,
+    ) -> Option<&'a Cookie> {
         // SAFETY: per the contract.
-        NonNull::new(unsafe { cfh_cres_cookie(cres) }).map(Cookie)
+        let p = unsafe { cfh_cres_cookie(cres) };
+        // SAFETY: the operation's access keeps the cookie live for 'a.
+        (!p.is_null()).then(|| unsafe { Cookie::from_raw(p) })
     }
 
-    pub(crate) fn as_ptr(self) -> *mut bindings::fscache_cookie {
-        self.0.as_ptr()
+    pub(crate) fn as_ptr(&self) -> *mut bindings::fscache_cookie {
+        self.0.get()
+    }
+
+    /// A reference of our own (traced as an object attaching).
+    pub(crate) fn pin(&self) -> ARef<Cookie> {
+        ARef::from(self)
     }
 
     pub(crate) fn key(&self) -> &[u8] {
@@ -320,122 +503,118 @@ impl Cookie {
     }
 
     pub(crate) fn inval_counter(&self) -> u32 {
-        // SAFETY: a racy read of an int, as C does.
-        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).inval_counter)) }
+        cookie_field!(self, inval_counter)
     }
 
     pub(crate) fn object_size(&self) -> u64 {
-        // SAFETY: as above.
-        unsafe {
-            core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).object_size)) as u64
-        }
+        cookie_field!(self, object_size) as u64
     }
 
     pub(crate) fn set_object_size(&self, size: u64) {
         // SAFETY: the backend owns object_size during resize, as in C.
         unsafe {
-            core::ptr::write_volatile(
-                core::ptr::addr_of_mut!((*self.as_ptr()).object_size),
-                size as i64,
-            )
+            core::ptr::write_volatile(addr_of_mut!((*self.as_ptr()).object_size), size as i64)
         };
     }
 
     /// The cookie's volume (fscache sets it at acquisition, so `None`
     /// only for a corrupt cookie).
-    pub(crate) fn volume(&self) -> Option<VolumeCookie> {
-        NonNull::new(cookie_field!(self, volume)).map(VolumeCookie)
+    pub(crate) fn volume(&self) -> Option<&VolumeCookie> {
+        let p = cookie_field!(self, volume);
+        // SAFETY: the cookie holds its volume for as long as it lives.
+        (!p.is_null()).then(|| unsafe { VolumeCookie::from_raw(p) })
     }
 
-    pub(crate) fn priv_ptr(&self) -> *mut core::ffi::c_void {
-        // SAFETY: racy read of a pointer the backend owns.
-        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).cache_priv)) }
+    fn priv_slot(&self) -> *mut *mut c_void {
+        // SAFETY: only the field's address is computed.
+        unsafe { addr_of_mut!((*self.as_ptr()).cache_priv) }
     }
 
-    pub(crate) fn set_priv(&self, p: *mut core::ffi::c_void) {
-        // SAFETY: only the backend writes cache_priv, at lookup and withdraw,
-        // which fscache serialises.
-        unsafe {
-            core::ptr::write_volatile(core::ptr::addr_of_mut!((*self.as_ptr()).cache_priv), p)
-        };
+    /// Attaches our `T` as the cookie's private pointer.
+    pub(crate) fn set_private<T: ForeignOwnable>(&self, data: T) {
+        // SAFETY: only the backend writes cache_priv, at lookup and
+        // withdraw, which fscache serialises.
+        unsafe { core::ptr::write_volatile(self.priv_slot(), data.into_foreign().cast_mut()) };
     }
 
-    fn flags(&self) -> &core::sync::atomic::AtomicUsize {
-        // SAFETY: the cookie's flags word, only changed with atomic bitops;
-        // the cookie is live while its handle is (the handle's contract).
-        unsafe { flags_atomic(core::ptr::addr_of_mut!((*self.as_ptr()).flags), self) }
+    /// Detaches and returns the private `T`, if any.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must come from `set_private::<T>`, and
+    /// no borrow of it may outlive this call.
+    pub(crate) unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
+        // SAFETY: serialised as in set_private(); cleared as it is read so
+        // that it is taken back once.
+        let p = unsafe { core::ptr::replace(self.priv_slot(), core::ptr::null_mut()) };
+        // SAFETY: per the caller.
+        unsafe { T::try_from_foreign(p) }
+    }
+
+    /// Borrows the private `T` for as long as the cookie is borrowed.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must come from `set_private::<T>` and
+    /// stay attached while the borrow lasts (fscache calls the object ops
+    /// only between lookup and withdrawal, and operations hold accesses).
+    pub(crate) unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
+        // SAFETY: a racy read of the pointer, as C reads it.
+        let p = unsafe { core::ptr::read_volatile(self.priv_slot()) };
+        // SAFETY: per the caller.
+        (!p.is_null()).then(|| unsafe { T::borrow(p) })
+    }
+
+    fn flags(&self) -> &AtomicUsize {
+        // SAFETY: the cookie's `unsigned long` flags word (usize on the
+        // kernels we build for), only changed with atomic bitops, live for
+        // the borrow of `self` (type invariant).
+        unsafe { AtomicUsize::from_ptr(addr_of_mut!((*self.as_ptr()).flags).cast()) }
     }
 
     pub(crate) fn test_flag(&self, bit: u32) -> bool {
-        self.flags().load(core::sync::atomic::Ordering::Acquire) & (1 << bit) != 0
+        self.flags().load(Ordering::Acquire) & (1 << bit) != 0
     }
 
     pub(crate) fn set_flag(&self, bit: u32) {
-        self.flags()
-            .fetch_or(1 << bit, core::sync::atomic::Ordering::AcqRel);
+        self.flags().fetch_or(1 << bit, Ordering::AcqRel);
     }
 
     pub(crate) fn clear_flag(&self, bit: u32) {
-        self.flags()
-            .fetch_and(!(1 << bit), core::sync::atomic::Ordering::AcqRel);
+        self.flags().fetch_and(!(1 << bit), Ordering::AcqRel);
     }
 
     pub(crate) fn test_and_clear_flag(&self, bit: u32) -> bool {
-        self.flags()
-            .fetch_and(!(1 << bit), core::sync::atomic::Ordering::AcqRel)
-            & (1 << bit)
-            != 0
+        self.flags().fetch_and(!(1 << bit), Ordering::AcqRel) & (1 << bit) != 0
     }
 
     pub(crate) fn lookup_negative(&self) {
-        // SAFETY: the cookie is live.
+        // SAFETY: the cookie is live (type invariant).
         unsafe { bindings::fscache_cookie_lookup_negative(self.as_ptr()) };
     }
 
     pub(crate) fn caching_failed(&self) {
-        // SAFETY: the cookie is live.
+        // SAFETY: the cookie is live (type invariant).
         unsafe { bindings::fscache_caching_failed(self.as_ptr()) };
     }
 
     pub(crate) fn resume_after_invalidation(&self) {
-        // SAFETY: the cookie is live.
+        // SAFETY: the cookie is live (type invariant).
         unsafe { bindings::fscache_resume_after_invalidation(self.as_ptr()) };
     }
 
     pub(crate) fn withdraw(&self) {
-        // SAFETY: the cookie is live (the object pins it).
+        // SAFETY: the cookie is live (type invariant).
         unsafe { bindings::fscache_withdraw_cookie(self.as_ptr()) };
     }
 
-    /// Takes a reference for an object attached to the cookie.
-    pub(crate) fn pin(&self) -> CookiePin {
-        // SAFETY: the cookie is live.
+    /// Ends the access an operation holds (netfs's end_operation).
+    pub(crate) fn end_io_access(&self) {
+        // SAFETY: the cookie is live; the caller gives up its access.
         unsafe {
-            bindings::fscache_get_cookie(
+            bindings::fscache_end_cookie_access(
                 self.as_ptr(),
-                bindings::fscache_cookie_trace_fscache_cookie_get_attach_object,
-            )
-        };
-        CookiePin(*self)
-    }
-}
-
-/// A reference on a cookie held by one of our objects.
-pub(crate) struct CookiePin(Cookie);
-
-impl CookiePin {
-    pub(crate) fn cookie(&self) -> Cookie {
-        self.0
-    }
-}
-
-impl Drop for CookiePin {
-    fn drop(&mut self) {
-        // SAFETY: drops the reference pin() took.
-        unsafe {
-            bindings::fscache_put_cookie(
-                self.0.as_ptr(),
-                bindings::fscache_cookie_trace_fscache_cookie_put_object,
+                bindings::fscache_access_trace_fscache_access_io_end,
             )
         };
     }
@@ -450,23 +629,23 @@ pub(crate) mod stats {
         unsafe { cfh_count_read() }
     }
     pub(crate) fn write() {
-        // SAFETY: as above.
+        // SAFETY: an atomic increment of an exported counter.
         unsafe { cfh_count_write() }
     }
     pub(crate) fn no_write_space() {
-        // SAFETY: as above.
+        // SAFETY: an atomic increment of an exported counter.
         unsafe { cfh_count_no_write_space() }
     }
     pub(crate) fn no_create_space() {
-        // SAFETY: as above.
+        // SAFETY: an atomic increment of an exported counter.
         unsafe { cfh_count_no_create_space() }
     }
     pub(crate) fn culled() {
-        // SAFETY: as above.
+        // SAFETY: an atomic increment of an exported counter.
         unsafe { cfh_count_culled() }
     }
     pub(crate) fn dio_misfit() {
-        // SAFETY: as above.
+        // SAFETY: an atomic increment of an exported counter.
         unsafe { cfh_count_dio_misfit() }
     }
 }

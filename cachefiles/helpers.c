@@ -233,6 +233,11 @@ void cfh_put_cred(const struct cred *cred)
 	put_cred(cred);
 }
 
+const struct cred *cfh_get_cred(const struct cred *cred)
+{
+	return get_cred(cred);
+}
+
 /* The daemon's working directory, for cull and inuse. */
 void cfh_get_pwd(struct path *path)
 {

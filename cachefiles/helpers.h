@@ -56,6 +56,7 @@ int cfh_set_size(struct file *file, loff_t size);
 int cfh_zero_range(struct file *file, loff_t pos, loff_t len);
 int cfh_punch_hole(struct file *file, loff_t pos, loff_t len);
 void cfh_put_cred(const struct cred *cred);
+const struct cred *cfh_get_cred(const struct cred *cred);
 void cfh_get_pwd(struct path *path);
 int cfh_sync_fs(struct vfsmount *mnt);
 int cfh_security_path_mkdir(const struct path *dir, struct dentry *d, umode_t mode);

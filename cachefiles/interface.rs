@@ -5,6 +5,7 @@
 
 use crate::cache::Cache;
 use crate::fsc::{Cookie, VolumeCookie};
+use crate::kext::slab::SlabArc;
 use crate::object::Object;
 use crate::volume::Volume;
 use kernel::{bindings, sync::Arc};
@@ -34,29 +35,21 @@ pub(crate) static CACHE_OPS: Ops<bindings::fscache_cache_ops> = Ops(bindings::fs
 ///
 /// # Safety
 ///
-/// `vcookie` must be a live volume of one of our caches.
-unsafe fn cache_of(vcookie: VolumeCookie) -> Option<Arc<Cache>> {
-    // SAFETY: the volume's cache is live while fscache calls us about it.
-    let fscache = unsafe { crate::fsc::FsCache::from_raw(vcookie.cache())? };
-    let p = fscache.priv_ptr() as *const Cache;
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: cache_priv is Arc::as_ptr of the cache that the daemon's file
-    // owns; it outlives its registration with fscache, and fscache only
-    // calls us between add and withdraw. We take a reference of our own.
-    Some(unsafe { kernel::sync::ArcBorrow::from_raw(p) }.into())
+/// `vcookie` must be a volume of one of our caches, in a callback.
+unsafe fn cache_of(vcookie: &VolumeCookie) -> Option<Arc<Cache>> {
+    // SAFETY: our caches are added with an Arc<Cache> (Cache::bind_to)
+    // and fscache calls us only between add and withdrawal, so the Arc is
+    // attached for the callback.
+    unsafe { vcookie.cache().private::<Arc<Cache>>() }.map(Arc::from)
 }
 
 /// # Safety
 ///
 /// Called by fscache with a live volume being acquired in our cache.
 unsafe extern "C" fn acquire_volume(volume: *mut bindings::fscache_volume) {
-    // SAFETY: per the contract.
-    let Some(vcookie) = (unsafe { VolumeCookie::from_raw(volume) }) else {
-        return;
-    };
-    // SAFETY: as above.
+    // SAFETY: per the contract, live for the callback.
+    let vcookie = unsafe { VolumeCookie::from_raw(volume) };
+    // SAFETY: as above, a volume of one of our caches.
     let Some(cache) = (unsafe { cache_of(vcookie) }) else {
         return;
     };
@@ -67,32 +60,26 @@ unsafe extern "C" fn acquire_volume(volume: *mut bindings::fscache_volume) {
 ///
 /// Called by fscache with a volume it is freeing.
 unsafe extern "C" fn free_volume(volume: *mut bindings::fscache_volume) {
-    // SAFETY: per the contract.
-    if let Some(vcookie) = unsafe { VolumeCookie::from_raw(volume) } {
-        Volume::free(vcookie);
-    }
+    // SAFETY: per the contract, live for the callback.
+    Volume::free(unsafe { VolumeCookie::from_raw(volume) });
 }
 
 /// # Safety
 ///
 /// Called by fscache with a live cookie (it holds an access on it).
 unsafe extern "C" fn lookup_cookie(cookie: *mut bindings::fscache_cookie) -> bool {
-    // SAFETY: per the contract.
-    match unsafe { Cookie::from_raw(cookie) } {
-        Some(c) => Object::lookup(c),
-        None => false,
-    }
+    // SAFETY: per the contract, live for the callback.
+    Object::lookup(unsafe { Cookie::from_raw(cookie) })
 }
 
 /// # Safety
 ///
 /// Called by fscache with a live cookie whose object we made.
 unsafe extern "C" fn withdraw_cookie(cookie: *mut bindings::fscache_cookie) {
-    // SAFETY: per the contract.
-    if let Some(c) = unsafe { Cookie::from_raw(cookie) } {
-        // SAFETY: cache_priv is ours (set by lookup_cookie).
-        unsafe { Object::withdraw(c) };
-    }
+    // SAFETY: per the contract, live for the callback.
+    let c = unsafe { Cookie::from_raw(cookie) };
+    // SAFETY: cache_priv is ours (set by lookup_cookie).
+    unsafe { Object::withdraw(c) };
 }
 
 /// The object attached to a cookie, borrowed for the callback.
@@ -101,20 +88,18 @@ unsafe extern "C" fn withdraw_cookie(cookie: *mut bindings::fscache_cookie) {
 ///
 /// `cookie` must be live with an object attached (fscache only calls the
 /// object ops between a successful lookup and withdrawal).
-pub(crate) unsafe fn object_of<'a>(cookie: Cookie) -> Option<&'a Object> {
-    let p = cookie.priv_ptr() as *const Object;
-    // SAFETY: per the contract, cache_priv holds a SlabArc<Object>.
-    unsafe { p.as_ref() }
+pub(crate) unsafe fn object_of(cookie: &Cookie) -> Option<&Object> {
+    // SAFETY: per the contract: cache_priv holds the SlabArc<Object> that
+    // lookup attached, until withdrawal, which cannot overlap the borrow.
+    unsafe { cookie.private::<SlabArc<Object>>() }
 }
 
 /// # Safety
 ///
 /// Called by fscache with a live cookie with an object attached.
 unsafe extern "C" fn invalidate_cookie(cookie: *mut bindings::fscache_cookie) -> bool {
-    // SAFETY: per the contract.
-    let Some(c) = (unsafe { Cookie::from_raw(cookie) }) else {
-        return false;
-    };
+    // SAFETY: per the contract, live for the callback.
+    let c = unsafe { Cookie::from_raw(cookie) };
     // SAFETY: per the contract.
     match unsafe { object_of(c) } {
         Some(o) => o.invalidate(),
@@ -126,10 +111,8 @@ unsafe extern "C" fn invalidate_cookie(cookie: *mut bindings::fscache_cookie) ->
 ///
 /// Called by fscache with a live cookie with an object attached.
 unsafe extern "C" fn prepare_to_write(cookie: *mut bindings::fscache_cookie) {
-    // SAFETY: per the contract.
-    let Some(c) = (unsafe { Cookie::from_raw(cookie) }) else {
-        return;
-    };
+    // SAFETY: per the contract, live for the callback.
+    let c = unsafe { Cookie::from_raw(cookie) };
     // SAFETY: per the contract.
     if let Some(o) = unsafe { object_of(c) } {
         o.prepare_to_write();
@@ -151,5 +134,5 @@ unsafe extern "C" fn resize_cookie(cres: *mut bindings::netfs_cache_resources, n
     // SAFETY: per the contract; cache_priv2 holds a file reference while
     // the operation lasts.
     let file = unsafe { crate::io::cres_file(cres) };
-    o.resize(file.as_ref(), new_size as u64);
+    o.resize(file.as_deref(), new_size as u64);
 }

@@ -24,7 +24,7 @@ use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
 use crate::sys::errno::*;
 use crate::trace::{self, ObjRef, PrepRead};
-use crate::vfs::{File, Secure};
+use crate::vfs::{File, Inode, Secure};
 use core::ffi::c_void;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -33,6 +33,7 @@ use kernel::{
     ffi::{c_int, c_long},
     impl_has_work, new_work,
     prelude::*,
+    types::ARef,
     workqueue::{self, Work, WorkItem},
 };
 
@@ -92,12 +93,12 @@ static NETFS_OPS: crate::interface::Ops<bindings::netfs_cache_ops> =
 /// # Safety
 ///
 /// `cres` must be valid.
-pub(crate) unsafe fn cres_file(cres: *mut bindings::netfs_cache_resources) -> Option<File> {
+pub(crate) unsafe fn cres_file(cres: *mut bindings::netfs_cache_resources) -> Option<ARef<File>> {
     // SAFETY: per the contract; cache_priv2 is null or a file the
     // operation holds a reference on until end_operation.
     let p = unsafe { (*cres).cache_priv2 } as *mut bindings::file;
-    // SAFETY: as above.
-    NonNull::new(p).map(|p| unsafe { File::get(p) })
+    // SAFETY: as above; ARef::from takes a reference of our own.
+    (!p.is_null()).then(|| ARef::from(unsafe { File::from_raw(p) }))
 }
 
 /// The object of an operation.
@@ -107,7 +108,7 @@ pub(crate) unsafe fn cres_file(cres: *mut bindings::netfs_cache_resources) -> Op
 /// `cres` must be valid, with a cookie whose object is attached.
 unsafe fn cres_object<'a>(
     cres: *mut bindings::netfs_cache_resources,
-) -> Option<(Cookie, &'a Object)> {
+) -> Option<(&'a Cookie, &'a Object)> {
     // SAFETY: per the contract.
     let cookie = unsafe { Cookie::of_cres(cres) }?;
     // SAFETY: an operation holds an access on the cookie, which keeps the
@@ -142,7 +143,7 @@ pub(crate) unsafe extern "C" fn begin_operation(
         if (*cres).cache_priv2.is_null() {
             (*cres).ops = &NETFS_OPS.0;
             if let Some(file) = object.file() {
-                (*cres).cache_priv2 = file.get_raw() as *mut c_void;
+                (*cres).cache_priv2 = ARef::into_raw(file).as_ptr().cast();
             }
         }
         if (*cres).cache_priv2.is_null() && want != bindings::fscache_want_state_FSCACHE_WANT_PARAMS
@@ -164,13 +165,10 @@ unsafe extern "C" fn end_operation(cres: *mut bindings::netfs_cache_resources) {
         let p = (*cres).cache_priv2 as *mut bindings::file;
         if let Some(p) = NonNull::new(p) {
             (*cres).cache_priv2 = core::ptr::null_mut();
-            drop(File::from_raw(p));
+            drop(File::adopt(p));
         }
         if let Some(cookie) = Cookie::of_cres(cres) {
-            bindings::fscache_end_cookie_access(
-                cookie.as_ptr(),
-                bindings::fscache_access_trace_fscache_access_io_end,
-            );
+            cookie.end_io_access();
         }
     }
 }
@@ -182,7 +180,7 @@ struct Kiocb {
     /// First, so a `*mut kiocb` from the completion is a `*mut Kiocb`.
     iocb: bindings::kiocb,
     refs: AtomicU32,
-    file: File,
+    file: ARef<File>,
     object: SlabArc<Object>,
     term: TermFunc,
     term_priv: *mut c_void,
@@ -231,14 +229,17 @@ pub(crate) fn flush_deferred() {
 }
 
 impl Kiocb {
-    /// Allocates an I/O on `file` at `pos`; the caller owns both references.
+    /// Allocates an I/O on `file` at `pos`; the caller owns both
+    /// references. `traced` sees the backing inode once it is set up (C
+    /// traces the I/O there, before submitting it).
     fn new(
-        file: File,
+        file: ARef<File>,
         object: SlabArc<Object>,
         pos: i64,
         write: bool,
         (term, term_priv): (TermFunc, *mut c_void),
         (inval_counter, b_writing): (u32, u64),
+        traced: impl FnOnce(&Inode),
     ) -> Result<NonNull<Kiocb>> {
         let ki = KBox::pin_init(
             pin_init!(Kiocb {
@@ -256,6 +257,7 @@ impl Kiocb {
             GFP_KERNEL,
         )?;
         ki.object.trace_get(ObjRef::GetIoreq);
+        traced(ki.file.inode());
         // SAFETY: the Kiocb is never moved out of its box: the box is
         // rebuilt from this pointer only to be freed (`put`).
         let ki = KBox::into_raw(unsafe { Pin::into_inner_unchecked(ki) });
@@ -471,9 +473,8 @@ unsafe extern "C" fn read(
     }
     // SAFETY: `cres` is valid.
     let inval_counter = unsafe { (*cres).inval_counter };
-    let (id, inode) = (object.debug_id(), file.inode());
-    // SAFETY: cache_priv holds the object's Arc; take one for the I/O.
-    let object = unsafe { arc_of(object) };
+    let id = object.debug_id();
+    let object = object.arc();
     let pos = start + skipped as i64;
     let ki = match Kiocb::new(
         file,
@@ -482,11 +483,11 @@ unsafe extern "C" fn read(
         false,
         (term, term_priv),
         (inval_counter, 0),
+        |inode| trace::read(id, inode, pos, len - skipped),
     ) {
         Ok(ki) => ki,
         Err(e) => return presub(e.to_errno() as isize, skipped),
     };
-    trace::read(id, inode, pos, len - skipped);
     // SAFETY: fresh Kiocb; `iter` valid.
     let ret = unsafe { submit(ki, iter, false) };
     if ret == -(bindings::EIOCBQUEUED as isize) || ret > 0 {
@@ -496,17 +497,6 @@ unsafe extern "C" fn read(
     }
 }
 
-/// A new reference on an object borrowed from a cookie.
-///
-/// # Safety
-///
-/// `object` must be owned by a `SlabArc` (every Object is).
-unsafe fn arc_of(object: &Object) -> SlabArc<Object> {
-    // SAFETY: per the contract, and `object` is borrowed for the call, so
-    // its holder keeps it alive while the count is taken.
-    unsafe { SlabArc::clone_from_raw(object) }
-}
-
 /// Writes `iter` to the backing file at `start`.
 ///
 /// # Safety
@@ -514,7 +504,7 @@ unsafe fn arc_of(object: &Object) -> SlabArc<Object> {
 /// `iter` must be valid; `term`/`term_priv` the netfs's callback.
 pub(crate) unsafe fn do_write(
     object: &Object,
-    file: File,
+    file: ARef<File>,
     start: i64,
     iter: *mut bindings::iov_iter,
     term: TermFunc,
@@ -532,10 +522,18 @@ pub(crate) unsafe fn do_write(
     // SAFETY: `iter` is valid.
     let len = unsafe { cfh_iov_iter_count(iter) } as u64;
     let blocks = (len + (1u64 << b.bshift) - 1) >> b.bshift;
-    let inode = file.inode();
-    // SAFETY: every Object lives in an Arc.
-    let arc = unsafe { arc_of(object) };
-    let ki = match Kiocb::new(file, arc, start, true, (term, term_priv), (0, blocks)) {
+    let arc = object.arc();
+    let id = object.debug_id();
+    let traced = |inode: &Inode| trace::write(id, inode, start, len as usize);
+    let ki = match Kiocb::new(
+        file,
+        arc,
+        start,
+        true,
+        (term, term_priv),
+        (0, blocks),
+        traced,
+    ) {
         Ok(ki) => ki,
         Err(e) => {
             if let Some(term) = term {
@@ -546,7 +544,6 @@ pub(crate) unsafe fn do_write(
         }
     };
     cache.b_writing.fetch_add(blocks, Ordering::Relaxed);
-    trace::write(object.debug_id(), inode, start, len as usize);
     // SAFETY: fresh Kiocb; `iter` valid.
     unsafe { submit(ki, iter, true) as c_int }
 }

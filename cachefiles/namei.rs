@@ -9,13 +9,13 @@ use crate::log::{pr_err, pr_notice};
 use crate::sys::errno::*;
 use crate::trace::{self, Kill};
 use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};
-use kernel::prelude::*;
+use kernel::{prelude::*, types::ARef};
 
 pub(crate) use crate::log::Name;
 
 /// A directory of the cache, marked in use (S_KERNEL_FILE) while we hold
 /// it so that the daemon cannot cull it and no other cache can take it.
-pub(crate) struct Dir(Dentry);
+pub(crate) struct Dir(ARef<Dentry>);
 
 impl core::ops::Deref for Dir {
     type Target = Dentry;
@@ -45,7 +45,7 @@ pub(crate) fn get_directory(
     let dlock = dinode.lock_parent();
     let sub = loop {
         let found = inject_read().and_then(|()| dir.lookup_locked(&dlock, name));
-        trace::lookup(None, dir, found.as_ref().map_err(|e| *e));
+        trace::lookup(None, dir, found.as_deref().map_err(|e| *e));
         let sub = match found {
             Ok(d) => d,
             Err(e) => {
@@ -96,12 +96,13 @@ pub(crate) fn get_directory(
         return Err(EBUSY);
     }
     drop(slock);
+    let dir_ops_ok = inode.dir_ops_ok();
     let sub = Dir(sub);
     if !sub.can_lookup() {
         pr_err!("{} is not a directory\n", Name(name));
         return Err(EIO);
     }
-    if !inode.dir_ops_ok() {
+    if !dir_ops_ok {
         return Err(EPERM);
     }
     Ok(sub)
@@ -113,7 +114,7 @@ pub(crate) fn unlink(
     cache: &Cache,
     obj: Option<u32>,
     dir: &Dentry,
-    dlock: &InodeLock,
+    dlock: &InodeLock<'_>,
     d: &Dentry,
     why: Kill,
 ) -> Result {
@@ -140,7 +141,7 @@ pub(crate) fn bury(
     cache: &Cache,
     obj: Option<u32>,
     dir: &Dentry,
-    dlock: InodeLock,
+    dlock: InodeLock<'_>,
     rep: &Dentry,
     why: Kill,
 ) -> Result {
@@ -150,7 +151,7 @@ pub(crate) fn bury(
     if !rep.is_dir() {
         // Our own reference keeps the dentry from going negative if only
         // an open file pins it.
-        let rep = rep.clone();
+        let rep = ARef::from(rep);
         return unlink(cache, obj, dir, &dlock, &rep, why);
     }
     drop(dlock);
@@ -234,7 +235,11 @@ pub(crate) fn bury(
 
 /// Looks up a file the daemon names for culling or checking; EBUSY if the
 /// cache is using it. Returns it with its directory still locked.
-fn lookup_for_cull(cache: &Cache, dir: &Dentry, name: &[u8]) -> Result<(Dentry, InodeLock)> {
+fn lookup_for_cull<'a>(
+    cache: &Cache,
+    dir: &'a Dentry,
+    name: &[u8],
+) -> Result<(ARef<Dentry>, InodeLock<'a>)> {
     let dlock = dir.inode().ok_or(ENOENT)?.lock_parent();
     let victim = match dir.lookup_locked(&dlock, name) {
         Ok(v) => v,

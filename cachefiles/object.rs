@@ -15,7 +15,7 @@
 use crate::cache::{Cache, SpaceFor};
 use crate::coherency::{self, Content, ObjectCheck};
 use crate::error_inject::{inject_read, inject_remove, inject_write};
-use crate::fsc::{cookie_flag, Cookie, CookiePin, FsCache};
+use crate::fsc::{cookie_flag, Cookie, ObjectCount};
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::slab::{InJar, Jar, SlabArc};
@@ -32,6 +32,7 @@ use kernel::{
     new_spinlock,
     prelude::*,
     sync::{Arc, SpinLock},
+    types::ARef,
 };
 
 /// Object flag: the backing file is an unlinked tmpfile not yet linked in.
@@ -53,11 +54,13 @@ impl InJar for Object {
 
 #[pin_data(PinnedDrop)]
 pub(crate) struct Object {
-    cookie: ManuallyDrop<CookiePin>,
+    cookie: ManuallyDrop<ARef<Cookie>>,
     volume: ManuallyDrop<Arc<Volume>>,
-    fscache: FsCache,
+    /// Dropped after the cookie and the volume (PinnedDrop), last: the
+    /// cache may go once no object is counted.
+    count: ObjectCount,
     #[pin]
-    file: SpinLock<Option<File>>,
+    file: SpinLock<Option<ARef<File>>>,
     name: key::Name,
     flags: AtomicUsize,
     content: AtomicU8,
@@ -70,13 +73,18 @@ pub(crate) struct Object {
 
 impl Object {
     /// A new object for `cookie` in `volume`, counted in the cache.
-    fn new(cookie: Cookie, volume: Arc<Volume>) -> Result<SlabArc<Object>> {
+    fn new(cookie: &Cookie, volume: Arc<Volume>) -> Result<SlabArc<Object>> {
         let name = key::cook_key(cookie.key()).ok_or(EINVAL)?;
-        let fscache = volume.cache().bound().ok_or(ENOBUFS())?.fscache;
+        let count = volume
+            .cache()
+            .bound()
+            .ok_or(ENOBUFS())?
+            .fscache
+            .count_object();
         let object = SlabArc::pin_init(pin_init!(Object {
             cookie: ManuallyDrop::new(cookie.pin()),
             volume: ManuallyDrop::new(volume),
-            fscache,
+            count,
             file <- new_spinlock!(None, "cachefiles_object"),
             name,
             flags: AtomicUsize::new(0),
@@ -84,7 +92,6 @@ impl Object {
             debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
             usage: AtomicI32::new(1),
         }))?;
-        fscache.count_object();
         trace::obj_ref(object.debug_id, cookie.debug_id(), 1, ObjRef::New);
         Ok(object)
     }
@@ -109,8 +116,16 @@ impl Object {
         trace::obj_ref(self.debug_id, self.cookie().debug_id(), usage, why);
     }
 
-    pub(crate) fn cookie(&self) -> Cookie {
-        self.cookie.cookie()
+    pub(crate) fn cookie(&self) -> &Cookie {
+        &self.cookie
+    }
+
+    /// A new reference on the object.
+    pub(crate) fn arc(&self) -> SlabArc<Object> {
+        // SAFETY: every Object is made by Object::new() inside a SlabArc
+        // and is pinned there, and `&self` proves a holder keeps it alive
+        // while the count is taken.
+        unsafe { SlabArc::clone_from_raw(self) }
     }
 
     pub(crate) fn cache(&self) -> &Cache {
@@ -118,7 +133,7 @@ impl Object {
     }
 
     /// The backing file, with a reference of its own.
-    pub(crate) fn file(&self) -> Option<File> {
+    pub(crate) fn file(&self) -> Option<ARef<File>> {
         self.file.lock().clone()
     }
 
@@ -135,7 +150,7 @@ impl Object {
         }
     }
 
-    fn fan(&self) -> Result<Dentry> {
+    fn fan(&self) -> Result<ARef<Dentry>> {
         self.volume.fan(self.cookie().key_hash())
     }
 
@@ -152,18 +167,18 @@ impl Object {
     }
 
     /// fscache's lookup_cookie: finds or creates the backing file.
-    pub(crate) fn lookup(cookie: Cookie) -> bool {
+    pub(crate) fn lookup(cookie: &Cookie) -> bool {
         let Some(vcookie) = cookie.volume() else {
             return false;
         };
-        let vptr = vcookie.priv_ptr() as *const Volume;
-        if vptr.is_null() {
+        // SAFETY: our volumes' private pointers are Arc<Volume>s
+        // (Volume::acquire()); it stays attached while the volume has
+        // cookies (free_volume comes after the last) and while a lookup
+        // holds its access (unbind withdraws the cache first, which waits
+        // for accesses to end). We take a reference of our own.
+        let Some(volume) = (unsafe { vcookie.private::<Arc<Volume>>() }).map(Arc::from) else {
             return false;
-        }
-        // SAFETY: the volume's cache_priv holds an Arc<Volume> for as long
-        // as the volume has cookies (fscache frees the volume only after its
-        // last cookie); we take a reference of our own from it.
-        let volume: Arc<Volume> = unsafe { kernel::sync::ArcBorrow::from_raw(vptr) }.into();
+        };
         let cache = volume.cache().clone();
         let Some(b) = cache.bound() else { return false };
         // Allocated first: from here on nothing may fail that would leave
@@ -174,7 +189,7 @@ impl Object {
         let Ok(object) = Object::new(cookie, volume) else {
             return false;
         };
-        cookie.set_priv(SlabArc::into_raw(object.clone()) as *mut _);
+        cookie.set_private(object.clone());
         let secure = Secure::begin(&b.cred);
         let ok = object.look_up_file();
         kdebug!(
@@ -215,7 +230,7 @@ impl Object {
         };
         let name = self.name.as_bytes();
         let found = inject_read().and_then(|()| fan.lookup_positive(name));
-        trace::lookup(Some(self.debug_id), &fan, found.as_ref().map_err(|e| *e));
+        trace::lookup(Some(self.debug_id), &fan, found.as_deref().map_err(|e| *e));
         let dentry = match found {
             Ok(d) => d,
             Err(e) if e == ENOENT => return self.new_file(),
@@ -267,7 +282,7 @@ impl Object {
 
     /// A new unlinked backing file in the object's fan-out directory, sized
     /// to the object and marked in use.
-    pub(crate) fn create_tmpfile(&self) -> Result<File> {
+    pub(crate) fn create_tmpfile(&self) -> Result<ARef<File>> {
         let cache = self.cache();
         let b = cache.bound().ok_or(ENOBUFS())?;
         let _secure = Secure::begin(&b.cred);
@@ -646,14 +661,12 @@ impl Object {
     /// # Safety
     ///
     /// `cookie->cache_priv` must be the pointer lookup() stored, or null.
-    pub(crate) unsafe fn withdraw(cookie: Cookie) {
-        let p = cookie.priv_ptr() as *const Object;
-        if p.is_null() {
+    pub(crate) unsafe fn withdraw(cookie: &Cookie) {
+        // SAFETY: per the contract: lookup()'s SlabArc<Object>; the borrow
+        // ends here, with a reference of our own taken.
+        let Some(object) = (unsafe { cookie.private::<SlabArc<Object>>() }).map(Object::arc) else {
             return;
-        }
-        // SAFETY: stored by lookup() with SlabArc::into_raw; fscache calls
-        // withdraw once per successful lookup_cookie, and we clear it below.
-        let object = unsafe { SlabArc::from_raw(p) };
+        };
         kdebug!(
             "withdraw o={:08x} c={:08x}{}\n",
             object.debug_id,
@@ -675,7 +688,10 @@ impl Object {
                 object.clean_up(&file);
             }
         }
-        cookie.set_priv(core::ptr::null_mut());
+        // As C, the pointer is cleared last. SAFETY: per the contract; it
+        // is lookup()'s, taken back once (fscache withdraws a cookie once
+        // per successful lookup), and no borrow of it is left.
+        drop(unsafe { cookie.take_private::<SlabArc<Object>>() });
         object.trace_put(ObjRef::PutDetach);
         drop(object);
     }
@@ -741,16 +757,15 @@ impl PinnedDrop for Object {
         // (dentries): never in atomic context (io.rs defers the frees of
         // completions). Checked on every drop by the debug kernel.
         crate::sys::might_sleep();
-        let fscache = self.fscache;
         // SAFETY: we do not move out of the pinned object; the two
         // ManuallyDrop fields are dropped exactly once, here, before the
-        // object stops being counted (after which the cache may go).
+        // object stops being counted (`count`, dropped after this), after
+        // which the cache may go.
         unsafe {
             let this = self.get_unchecked_mut();
             ManuallyDrop::drop(&mut this.cookie);
             ManuallyDrop::drop(&mut this.volume);
         }
-        fscache.uncount_object();
     }
 }
 

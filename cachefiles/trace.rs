@@ -200,13 +200,13 @@ pub(crate) fn mkdir(dir: &Dentry, subdir: &Dentry) {
     unsafe { cfh_trace_mkdir(dir.as_ptr(), subdir.as_ptr()) }
 }
 
-pub(crate) fn tmpfile(obj: u32, backer: Inode) {
+pub(crate) fn tmpfile(obj: u32, backer: &Inode) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_tmpfile(obj, backer.as_ptr()) }
 }
 
-pub(crate) fn link(obj: u32, backer: Inode) {
+pub(crate) fn link(obj: u32, backer: &Inode) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_link(obj, backer.as_ptr()) }
@@ -229,16 +229,10 @@ pub(crate) fn coherency(obj: u32, ino: u64, content: u8, why: Coherency) {
     unsafe { cfh_trace_coherency(obj, ino, content, why as c_int) }
 }
 
-/// # Safety
-///
-/// `vcookie` must be a live volume cookie (its debug id is read).
-pub(crate) unsafe fn vol_coherency(
-    vcookie: *mut bindings::fscache_volume,
-    ino: u64,
-    why: Coherency,
-) {
-    // SAFETY: live per the caller.
-    unsafe { cfh_trace_vol_coherency(vcookie, ino, why as c_int) }
+/// The volume's coherency check or update (the event reads its id).
+pub(crate) fn vol_coherency(vcookie: &crate::fsc::VolumeCookie, ino: u64, why: Coherency) {
+    // SAFETY: the volume is live while borrowed; the event reads its id.
+    unsafe { cfh_trace_vol_coherency(vcookie.as_ptr(), ino, why as c_int) }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -269,53 +263,53 @@ pub(crate) fn prep_read(
     }
 }
 
-pub(crate) fn read(obj: u32, backer: Inode, start: i64, len: usize) {
+pub(crate) fn read(obj: u32, backer: &Inode, start: i64, len: usize) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_read(obj, backer.as_ptr(), start, len) }
 }
 
-pub(crate) fn write(obj: u32, backer: Inode, start: i64, len: usize) {
+pub(crate) fn write(obj: u32, backer: &Inode, start: i64, len: usize) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_write(obj, backer.as_ptr(), start, len) }
 }
 
-pub(crate) fn trunc(obj: u32, backer: Inode, from: i64, to: i64, why: Trunc) {
+pub(crate) fn trunc(obj: u32, backer: &Inode, from: i64, to: i64, why: Trunc) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_trunc(obj, backer.as_ptr(), from, to, why as c_int) }
 }
 
-pub(crate) fn mark_active(obj: Option<u32>, inode: Inode) {
+pub(crate) fn mark_active(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_mark_active(has, id, inode.as_ptr()) }
 }
 
-pub(crate) fn mark_failed(obj: Option<u32>, inode: Inode) {
+pub(crate) fn mark_failed(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_mark_failed(has, id, inode.as_ptr()) }
 }
 
-pub(crate) fn mark_inactive(obj: Option<u32>, inode: Inode) {
+pub(crate) fn mark_inactive(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_mark_inactive(has, id, inode.as_ptr()) }
 }
 
-pub(crate) fn vfs_error(obj: Option<u32>, backer: Inode, error: i32, why: Err) {
+pub(crate) fn vfs_error(obj: Option<u32>, backer: &Inode, error: i32, why: Err) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { cfh_trace_vfs_error(has, id, backer.as_ptr(), error, why as c_int) }
 }
 
-pub(crate) fn io_error(obj: Option<u32>, backer: Inode, error: i32, why: Err) {
+pub(crate) fn io_error(obj: Option<u32>, backer: &Inode, error: i32, why: Err) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.

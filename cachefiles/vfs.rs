@@ -4,9 +4,13 @@
 //! into the VFS go through here; the 6.12 `kernel` crate has no file-system
 //! abstractions yet.
 //!
-//! Every handle owns the reference it was made with and drops it in
-//! `Drop`; borrowed raw pointers never leave this module except as
-//! arguments to the fscache/netfs callbacks in `fsc.rs` and `io.rs`.
+//! The C objects are `Opaque` wrappers used by reference: `&'a Inode`
+//! borrowed from the dentry or file that pins it, `ARef<Dentry>`,
+//! `ARef<File>` and `ARef<Credential>` for the references we hold (as
+//! upstream's `kernel::fs::File` and `kernel::cred::Credential`, 6.13 and
+//! 6.12+), `&Dentry`/`&File`/`&Credential` borrowed. Raw pointers never
+//! leave this module except as arguments to the fscache/netfs callbacks in
+//! `fsc.rs` and `io.rs`.
 
 use crate::log::{pr_err, pr_warn};
 use crate::sys::errno::*;
@@ -14,9 +18,10 @@ use crate::trace;
 use core::ptr::NonNull;
 use kernel::{
     bindings,
-    error::{to_result, Error},
+    error::{from_err_ptr, to_result, Error},
     ffi::{c_char, c_int, c_long, c_void},
     prelude::*,
+    types::{ARef, AlwaysRefCounted, Opaque},
 };
 
 // Only pointers to these C types cross; their layout does not matter here.
@@ -55,6 +60,7 @@ extern "C" {
     fn cfh_zero_range(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
     fn cfh_punch_hole(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
     fn cfh_put_cred(cred: *const bindings::cred);
+    fn cfh_get_cred(cred: *const bindings::cred) -> *const bindings::cred;
     fn cfh_get_pwd(path: *mut bindings::path);
     fn cfh_sync_fs(mnt: *mut bindings::vfsmount) -> c_int;
     fn cfh_security_path_mkdir(
@@ -78,13 +84,10 @@ extern "C" {
     ) -> c_int;
 }
 
-/// `PTR_ERR`-style decoding of a returned pointer.
-fn from_err_ptr<T>(p: *mut T) -> Result<NonNull<T>> {
-    let v = p as isize;
-    if (-(bindings::MAX_ERRNO as isize)..0).contains(&v) {
-        return Err(Error::from_errno(v as c_int));
-    }
-    NonNull::new(p).ok_or(ENOMEM)
+/// A pointer a VFS call returns, `ERR_PTR` decoded: an error, or a
+/// reference the call gave us (never null on success).
+fn returned<T>(p: *mut T) -> Result<NonNull<T>> {
+    NonNull::new(from_err_ptr(p)?).ok_or(ENOMEM)
 }
 
 fn idmap() -> *mut bindings::mnt_idmap {
@@ -93,65 +96,88 @@ fn idmap() -> *mut bindings::mnt_idmap {
     core::ptr::addr_of_mut!(bindings::nop_mnt_idmap)
 }
 
-/// An inode, borrowed from the dentry or file that pins it.
-#[derive(Clone, Copy)]
-pub(crate) struct Inode(NonNull<bindings::inode>);
+/// A `struct inode`.
+///
+/// # Invariants
+///
+/// Only references to it exist, borrowed from the dentry or file that
+/// pins the inode, so it is live for as long as they are.
+#[repr(transparent)]
+pub(crate) struct Inode(Opaque<bindings::inode>);
+
+// SAFETY: the accessors are the VFS's own, safe on any thread.
+unsafe impl Send for Inode {}
+// SAFETY: see `Send`.
+unsafe impl Sync for Inode {}
 
 impl Inode {
-    pub(crate) fn as_ptr(self) -> *mut bindings::inode {
-        self.0.as_ptr()
+    /// # Safety
+    ///
+    /// `p` must be an inode pinned for `'a`.
+    unsafe fn from_raw<'a>(p: *mut bindings::inode) -> &'a Inode {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*p.cast::<Inode>() }
     }
 
-    pub(crate) fn ino(self) -> u64 {
-        // SAFETY: the inode is pinned by its owner for as long as we hold it.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
+        self.0.get()
+    }
+
+    pub(crate) fn ino(&self) -> u64 {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
         unsafe { cfh_i_ino(self.as_ptr()) }
     }
 
-    pub(crate) fn blocks(self) -> u64 {
-        // SAFETY: as above.
+    pub(crate) fn blocks(&self) -> u64 {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
         unsafe { cfh_i_blocks(self.as_ptr()) }
     }
 
-    pub(crate) fn size(self) -> i64 {
-        // SAFETY: as above.
+    pub(crate) fn size(&self) -> i64 {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
         unsafe { cfh_i_size_read(self.as_ptr()) }
     }
 
     /// Takes the inode lock.
-    pub(crate) fn lock(self) -> InodeLock {
-        // SAFETY: as above; the guard unlocks.
+    pub(crate) fn lock(&self) -> InodeLock<'_> {
+        // SAFETY: the inode is pinned while borrowed; the guard unlocks.
         unsafe { cfh_inode_lock(self.as_ptr()) };
         InodeLock(self)
     }
 
     /// Takes a directory's inode lock in the parent lockdep class.
-    pub(crate) fn lock_parent(self) -> InodeLock {
-        // SAFETY: as above.
+    pub(crate) fn lock_parent(&self) -> InodeLock<'_> {
+        // SAFETY: the inode is pinned while borrowed; the guard unlocks.
         unsafe { cfh_inode_lock_parent(self.as_ptr()) };
         InodeLock(self)
     }
 
-    pub(crate) fn is_dead_dir(self) -> bool {
-        // SAFETY: as above.
+    pub(crate) fn is_dead_dir(&self) -> bool {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
         unsafe { cfh_is_deaddir(self.as_ptr()) }
     }
 
-    pub(crate) fn dir_ops_ok(self) -> bool {
-        // SAFETY: as above.
+    pub(crate) fn dir_ops_ok(&self) -> bool {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
         unsafe { cfh_dir_ops_ok(self.as_ptr()) }
     }
 }
 
 /// A held inode lock.
-pub(crate) struct InodeLock(Inode);
+///
+/// # Invariants
+///
+/// `0`'s inode lock is held by this task until the guard is dropped.
+#[must_use = "the inode is unlocked at once if the guard is dropped"]
+pub(crate) struct InodeLock<'a>(&'a Inode);
 
 /// Proof that a directory's inode lock is held (by an InodeLock on it, or
 /// by a RenameLock over it).
 pub(crate) trait DirLocked {}
-impl DirLocked for InodeLock {}
+impl DirLocked for InodeLock<'_> {}
 impl DirLocked for RenameLock<'_> {}
 
-impl InodeLock {
+impl InodeLock<'_> {
     /// The S_KERNEL_FILE mark: set while a cache uses the file, so that
     /// no other cache may use it and the daemon may not cull it.
     pub(crate) fn in_use(&self) -> bool {
@@ -191,30 +217,62 @@ impl InodeLock {
     }
 }
 
-impl Drop for InodeLock {
+impl Drop for InodeLock<'_> {
     fn drop(&mut self) {
-        // SAFETY: taken in Inode::lock*.
+        // SAFETY: taken in Inode::lock* (type invariant).
         unsafe { cfh_inode_unlock(self.0.as_ptr()) };
     }
 }
 
-/// A counted reference to a dentry.
-pub(crate) struct Dentry(NonNull<bindings::dentry>);
+/// A `struct dentry`; `ARef<Dentry>` is a counted reference (dget/dput).
+///
+/// # Invariants
+///
+/// Only references to it exist, each backed by a dentry reference held by
+/// its owner (an `ARef<Dentry>`, or a file or path that pins it).
+#[repr(transparent)]
+pub(crate) struct Dentry(Opaque<bindings::dentry>);
 
 // SAFETY: dentry references may be taken and dropped on any thread.
 unsafe impl Send for Dentry {}
 // SAFETY: all methods are safe to call concurrently (the VFS locks inside).
 unsafe impl Sync for Dentry {}
 
+// SAFETY: dget()/dput() count the references; the dentry is freed only
+// after the last.
+unsafe impl AlwaysRefCounted for Dentry {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` proves a reference is held.
+        unsafe { cfh_dget(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it holds.
+        unsafe { bindings::dput(obj.as_ref().as_ptr()) };
+    }
+}
+
 impl Dentry {
+    /// Takes over a dentry reference a VFS call returned.
+    ///
+    /// # Safety
+    ///
+    /// `p` must carry a reference that the caller hands over.
+    unsafe fn adopt(p: NonNull<bindings::dentry>) -> ARef<Dentry> {
+        // SAFETY: per the caller; transparent wrapper.
+        unsafe { ARef::from_raw(p.cast()) }
+    }
+
     pub(crate) fn as_ptr(&self) -> *mut bindings::dentry {
-        self.0.as_ptr()
+        self.0.get()
     }
 
     /// The inode, if the dentry is positive.
-    pub(crate) fn inode(&self) -> Option<Inode> {
-        // SAFETY: our reference keeps the dentry alive.
-        NonNull::new(unsafe { cfh_d_inode(self.as_ptr()) }).map(Inode)
+    pub(crate) fn inode(&self) -> Option<&Inode> {
+        // SAFETY: our reference keeps the dentry alive (type invariant).
+        let i = unsafe { cfh_d_inode(self.as_ptr()) };
+        // SAFETY: a positive dentry pins its inode while referenced.
+        (!i.is_null()).then(|| unsafe { Inode::from_raw(i) })
     }
 
     pub(crate) fn is_negative(&self) -> bool {
@@ -255,43 +313,35 @@ impl Dentry {
 
     /// Looks `name` up in this directory, whose inode lock the caller
     /// holds (`_locked` proves it).
-    pub(crate) fn lookup_locked(&self, _locked: &impl DirLocked, name: &[u8]) -> Result<Dentry> {
+    pub(crate) fn lookup_locked(
+        &self,
+        _locked: &impl DirLocked,
+        name: &[u8],
+    ) -> Result<ARef<Dentry>> {
         let len = c_int::try_from(name.len()).map_err(|_| ENAMETOOLONG())?;
         // SAFETY: the directory is pinned and locked; `name` is valid for
         // `len` bytes (lookup_one_len takes a length, not a C string).
         let d =
             unsafe { bindings::lookup_one_len(name.as_ptr() as *const c_char, self.as_ptr(), len) };
-        Ok(Dentry(from_err_ptr(d)?))
+        // SAFETY: a successful lookup returns a reference for us.
+        Ok(unsafe { Dentry::adopt(returned(d)?) })
     }
 
     /// Looks up a positive `name` in this directory without the caller
     /// holding its lock; ENOENT if there is none.
-    pub(crate) fn lookup_positive(&self, name: &[u8]) -> Result<Dentry> {
+    pub(crate) fn lookup_positive(&self, name: &[u8]) -> Result<ARef<Dentry>> {
         let len = c_int::try_from(name.len()).map_err(|_| ENAMETOOLONG())?;
         // SAFETY: the directory is pinned; `name` is valid for `len` bytes.
         let d = unsafe {
             bindings::lookup_positive_unlocked(name.as_ptr() as *const c_char, self.as_ptr(), len)
         };
-        Ok(Dentry(from_err_ptr(d)?))
+        // SAFETY: a successful lookup returns a reference for us.
+        Ok(unsafe { Dentry::adopt(returned(d)?) })
     }
 
     fn sb_rdonly(&self) -> bool {
         // SAFETY: as above.
         unsafe { cfh_sb_rdonly(self.as_ptr()) }
-    }
-}
-
-impl Clone for Dentry {
-    fn clone(&self) -> Self {
-        // SAFETY: we hold a reference, so taking another is valid.
-        Dentry(unsafe { NonNull::new_unchecked(cfh_dget(self.as_ptr())) })
-    }
-}
-
-impl Drop for Dentry {
-    fn drop(&mut self) {
-        // SAFETY: we own one reference.
-        unsafe { bindings::dput(self.as_ptr()) };
     }
 }
 
@@ -379,7 +429,7 @@ pub(crate) struct StatFs {
 }
 
 /// Looks a directory path up (at bind): the mount and the dentry.
-pub(crate) fn kern_path_dir(name: &CStr) -> Result<(Mount, Dentry)> {
+pub(crate) fn kern_path_dir(name: &CStr) -> Result<(Mount, ARef<Dentry>)> {
     let mut path = bindings::path::default();
     // SAFETY: `name` is NUL-terminated; `path` is writable.
     to_result(unsafe {
@@ -389,7 +439,7 @@ pub(crate) fn kern_path_dir(name: &CStr) -> Result<(Mount, Dentry)> {
     unsafe {
         Ok((
             Mount(NonNull::new_unchecked(path.mnt)),
-            Dentry(NonNull::new_unchecked(path.dentry)),
+            Dentry::adopt(NonNull::new_unchecked(path.dentry)),
         ))
     }
 }
@@ -422,7 +472,7 @@ pub(crate) fn security_check_dir(root: &Dentry) -> Result {
 
 /// The daemon's current working directory (cull and inuse name files in
 /// it, the daemon having fchdir'd there).
-pub(crate) fn pwd() -> (Mount, Dentry) {
+pub(crate) fn pwd() -> (Mount, ARef<Dentry>) {
     let mut path = bindings::path::default();
     // SAFETY: `path` is writable; get_fs_pwd takes references for us.
     unsafe { cfh_get_pwd(&mut path) };
@@ -430,13 +480,13 @@ pub(crate) fn pwd() -> (Mount, Dentry) {
     unsafe {
         (
             Mount(NonNull::new_unchecked(path.mnt)),
-            Dentry(NonNull::new_unchecked(path.dentry)),
+            Dentry::adopt(NonNull::new_unchecked(path.dentry)),
         )
     }
 }
 
 /// mkdir of the negative dentry `d` in `dir` (locked by the caller).
-pub(crate) fn mkdir(mnt: &Mount, dir: &Dentry, _locked: &InodeLock, d: &Dentry) -> Result {
+pub(crate) fn mkdir(mnt: &Mount, dir: &Dentry, _locked: &InodeLock<'_>, d: &Dentry) -> Result {
     let path = mnt.path(dir);
     // SAFETY: all pinned; the parent is locked as vfs_mkdir requires.
     to_result(unsafe { cfh_security_path_mkdir(&path, d.as_ptr(), 0o700) })?;
@@ -453,7 +503,7 @@ pub(crate) fn security_unlink(mnt: &Mount, dir: &Dentry, d: &Dentry) -> Result {
 }
 
 /// unlink of `d` from `dir` (locked by the caller).
-pub(crate) fn unlink(dir: &Dentry, _locked: &InodeLock, d: &Dentry) -> Result {
+pub(crate) fn unlink(dir: &Dentry, _locked: &InodeLock<'_>, d: &Dentry) -> Result {
     let inode = dir.inode().ok_or(ENOENT)?;
     // SAFETY: as above.
     to_result(unsafe {
@@ -505,11 +555,7 @@ pub(crate) struct RenameLock<'a> {
 impl<'a> RenameLock<'a> {
     pub(crate) fn lock(a: &'a Dentry, b: &'a Dentry) -> Result<Self> {
         // SAFETY: both dentries are pinned.
-        let trap = unsafe { bindings::lock_rename(a.as_ptr(), b.as_ptr()) };
-        let v = trap as isize;
-        if (-(bindings::MAX_ERRNO as isize)..0).contains(&v) {
-            return Err(Error::from_errno(v as c_int));
-        }
+        let trap = from_err_ptr(unsafe { bindings::lock_rename(a.as_ptr(), b.as_ptr()) })?;
         Ok(RenameLock { a, b, trap })
     }
 
@@ -567,8 +613,15 @@ pub(crate) fn removexattr(d: &Dentry, name: &[u8]) -> Result {
     })
 }
 
-/// A counted reference to an open file.
-pub(crate) struct File(NonNull<bindings::file>);
+/// An open `struct file` (upstream: `kernel::fs::File`, 6.13);
+/// `ARef<File>` is a counted reference (get_file/fput).
+///
+/// # Invariants
+///
+/// Only references to it exist, each backed by a file reference held by
+/// its owner.
+#[repr(transparent)]
+pub(crate) struct File(Opaque<bindings::file>);
 
 // SAFETY: file references may be taken and dropped on any thread (fput
 // defers the final release to a safe context).
@@ -576,45 +629,57 @@ unsafe impl Send for File {}
 // SAFETY: the methods are safe to call concurrently.
 unsafe impl Sync for File {}
 
+// SAFETY: get_file()/fput() count the references; the file is released
+// only after the last.
+unsafe impl AlwaysRefCounted for File {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` proves a reference is held.
+        unsafe { cfh_get_file(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it holds; fput() is safe
+        // in any context.
+        unsafe { bindings::fput(obj.as_ref().as_ptr()) };
+    }
+}
+
 impl File {
     pub(crate) fn as_ptr(&self) -> *mut bindings::file {
-        self.0.as_ptr()
+        self.0.get()
     }
 
-    /// Takes an extra reference and hands it over as a raw pointer (for
-    /// `cres->cache_priv2`).
-    pub(crate) fn get_raw(&self) -> *mut bindings::file {
-        // SAFETY: we hold a reference.
-        unsafe { cfh_get_file(self.as_ptr()) }
-    }
-
-    /// # Safety
-    ///
-    /// `p` must be a file reference the caller hands over.
-    pub(crate) unsafe fn from_raw(p: NonNull<bindings::file>) -> Self {
-        File(p)
-    }
-
-    /// Borrows a file that someone else keeps a reference on, taking our
-    /// own.
+    /// Borrows a file someone else holds a reference on.
     ///
     /// # Safety
     ///
-    /// `p` must be a valid file for the duration of the call.
-    pub(crate) unsafe fn get(p: NonNull<bindings::file>) -> Self {
-        // SAFETY: per the contract.
-        File(unsafe { NonNull::new_unchecked(cfh_get_file(p.as_ptr())) })
+    /// `p` must be a file kept referenced for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut bindings::file) -> &'a File {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*p.cast::<File>() }
     }
 
-    pub(crate) fn inode(&self) -> Inode {
-        // SAFETY: an open file always has an inode, pinned by the file.
-        Inode(unsafe { NonNull::new_unchecked(cfh_file_inode(self.as_ptr())) })
+    /// Takes over a file reference.
+    ///
+    /// # Safety
+    ///
+    /// `p` must carry a file reference that the caller hands over.
+    pub(crate) unsafe fn adopt(p: NonNull<bindings::file>) -> ARef<File> {
+        // SAFETY: per the caller; transparent wrapper.
+        unsafe { ARef::from_raw(p.cast()) }
+    }
+
+    pub(crate) fn inode(&self) -> &Inode {
+        // SAFETY: an open file always has an inode, pinned by the file,
+        // which is referenced while borrowed (type invariant).
+        unsafe { Inode::from_raw(cfh_file_inode(self.as_ptr())) }
     }
 
     /// The file's dentry, with a reference of its own.
-    pub(crate) fn dentry(&self) -> Dentry {
-        // SAFETY: an open file pins its dentry; we take another reference.
-        Dentry(unsafe { NonNull::new_unchecked(cfh_dget(cfh_file_dentry(self.as_ptr()))) })
+    pub(crate) fn dentry(&self) -> ARef<Dentry> {
+        // SAFETY: an open file pins its dentry, which is live while the
+        // file is borrowed; ARef::from takes our own reference.
+        ARef::from(unsafe { &*cfh_file_dentry(self.as_ptr()).cast::<Dentry>() })
     }
 
     pub(crate) fn has_rw_iter(&self) -> bool {
@@ -625,7 +690,7 @@ impl File {
     pub(crate) fn llseek(&self, pos: i64, whence: u32) -> Result<i64> {
         // SAFETY: the file is pinned.
         let r = unsafe { bindings::vfs_llseek(self.as_ptr(), pos, whence as c_int) };
-        if (-(bindings::MAX_ERRNO as i64)..0).contains(&r) {
+        if r < 0 {
             return Err(Error::from_errno(r as c_int));
         }
         Ok(r)
@@ -638,7 +703,7 @@ impl File {
     }
 
     /// notify_change(ATTR_SIZE); the caller holds the inode lock.
-    pub(crate) fn set_size(&self, _locked: &InodeLock, size: i64) -> Result {
+    pub(crate) fn set_size(&self, _locked: &InodeLock<'_>, size: i64) -> Result {
         // SAFETY: the file is pinned and its inode locked.
         to_result(unsafe { cfh_set_size(self.as_ptr(), size) })
     }
@@ -669,33 +734,20 @@ impl File {
     }
 }
 
-impl Clone for File {
-    fn clone(&self) -> Self {
-        // SAFETY: we hold a reference.
-        File(unsafe { NonNull::new_unchecked(cfh_get_file(self.as_ptr())) })
-    }
-}
-
-impl Drop for File {
-    fn drop(&mut self) {
-        // SAFETY: we own one reference; fput() is safe in any context.
-        unsafe { bindings::fput(self.as_ptr()) };
-    }
-}
-
 /// Flags every backing file is opened with.
 const OPEN_FLAGS: c_int = (bindings::O_RDWR | bindings::O_LARGEFILE | bindings::O_DIRECT) as c_int;
 
 /// Opens the file at `d` for direct I/O with the cache's credentials.
-pub(crate) fn open(mnt: &Mount, d: &Dentry, cred: &Cred) -> Result<File> {
+pub(crate) fn open(mnt: &Mount, d: &Dentry, cred: &Credential) -> Result<ARef<File>> {
     let path = mnt.path(d);
     // SAFETY: the path is pinned; the cred is valid.
     let f = unsafe { bindings::kernel_file_open(&path, OPEN_FLAGS, cred.as_ptr()) };
-    Ok(File(from_err_ptr(f)?))
+    // SAFETY: a successful open returns a file reference for us.
+    Ok(unsafe { File::adopt(returned(f)?) })
 }
 
 /// Creates an unlinked file in `dir`, open for direct I/O.
-pub(crate) fn tmpfile(mnt: &Mount, dir: &Dentry, cred: &Cred) -> Result<File> {
+pub(crate) fn tmpfile(mnt: &Mount, dir: &Dentry, cred: &Credential) -> Result<ARef<File>> {
     let path = mnt.path(dir);
     // SAFETY: the path is pinned; the cred is valid.
     let f = unsafe {
@@ -707,11 +759,12 @@ pub(crate) fn tmpfile(mnt: &Mount, dir: &Dentry, cred: &Cred) -> Result<File> {
             cred.as_ptr(),
         )
     };
-    Ok(File(from_err_ptr(f)?))
+    // SAFETY: a successful open returns a file reference for us.
+    Ok(unsafe { File::adopt(returned(f)?) })
 }
 
 /// Links the (tmp)file `file` into `dir` as the negative dentry `d`.
-pub(crate) fn link(file: &File, dir: &Dentry, _locked: &InodeLock, d: &Dentry) -> Result {
+pub(crate) fn link(file: &File, dir: &Dentry, _locked: &InodeLock<'_>, d: &Dentry) -> Result {
     let inode = dir.inode().ok_or(ENOENT)?;
     let old = file.dentry();
     // SAFETY: all pinned; the parent is locked.
@@ -726,26 +779,61 @@ pub(crate) fn link(file: &File, dir: &Dentry, _locked: &InodeLock, d: &Dentry) -
     })
 }
 
-/// A counted reference to a set of credentials.
-pub(crate) struct Cred(NonNull<bindings::cred>);
+/// A set of credentials (upstream: `kernel::cred::Credential`);
+/// `ARef<Credential>` is a counted reference (get_cred/put_cred).
+///
+/// # Invariants
+///
+/// Only references to it exist, each backed by a counted reference held by
+/// its owner; the credentials are not changed while shared.
+#[repr(transparent)]
+pub(crate) struct Credential(Opaque<bindings::cred>);
 
-// SAFETY: credentials are immutable once committed and refcounted.
-unsafe impl Send for Cred {}
-// SAFETY: as above.
-unsafe impl Sync for Cred {}
+// SAFETY: credentials are immutable once shared and refcounted.
+unsafe impl Send for Credential {}
+// SAFETY: see `Send`.
+unsafe impl Sync for Credential {}
 
-impl Cred {
+// SAFETY: get_cred()/put_cred() count the references; the credentials are
+// freed only after the last.
+unsafe impl AlwaysRefCounted for Credential {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` proves a reference is held.
+        unsafe { cfh_get_cred(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it holds.
+        unsafe { cfh_put_cred(obj.as_ref().as_ptr()) };
+    }
+}
+
+impl Credential {
     pub(crate) fn as_ptr(&self) -> *const bindings::cred {
-        self.0.as_ptr()
+        self.0.get()
+    }
+
+    /// Takes over a reference on credentials.
+    ///
+    /// # Safety
+    ///
+    /// `p` must carry a reference that the caller hands over, on
+    /// credentials no one changes any more.
+    unsafe fn adopt(p: NonNull<bindings::cred>) -> ARef<Credential> {
+        // SAFETY: per the caller; transparent wrapper.
+        unsafe { ARef::from_raw(p.cast()) }
     }
 
     /// Kernel credentials for the cache, based on the current task, with
     /// the security override `secid` if the daemon gave one.
-    pub(crate) fn for_cache(secid: Option<u32>) -> Result<Cred> {
+    pub(crate) fn for_cache(secid: Option<u32>) -> Result<ARef<Credential>> {
         // SAFETY: prepare_kernel_cred() copies the current task's creds.
         let new = unsafe { bindings::prepare_kernel_cred(bindings::get_current()) };
         let new = NonNull::new(new).ok_or(ENOMEM)?;
-        let cred = Cred(new);
+        // The override below is set before the credentials are shared;
+        // on error the reference is dropped with them.
+        // SAFETY: prepare_kernel_cred() gave us the only reference.
+        let cred = unsafe { Credential::adopt(new) };
         if let Some(secid) = secid {
             // SAFETY: `new` is ours and not yet shared.
             let r = unsafe { bindings::set_security_override(new.as_ptr(), secid) };
@@ -786,7 +874,7 @@ impl NewCred {
     /// against `root`, so, as in C, call this as the daemon, outside the
     /// cache's [`Secure`]: a policy grants `create_files_as` to the daemon's
     /// domain, not to the cache's context.
-    pub(crate) fn create_files_as(self, root: &Dentry) -> Result<Cred> {
+    pub(crate) fn create_files_as(self, root: &Dentry) -> Result<ARef<Credential>> {
         let inode = root.inode().ok_or(ENOENT)?;
         // SAFETY: `self.0` is ours and unshared (type invariant); the
         // inode is pinned by `root`.
@@ -795,9 +883,11 @@ impl NewCred {
             // Drop aborts the credentials.
             return Err(Error::from_errno(r));
         }
-        let cred = Cred(self.0);
+        let new = self.0;
         core::mem::forget(self);
-        Ok(cred)
+        // SAFETY: the prepared credentials' reference, handed over; no one
+        // changes them from now on.
+        Ok(unsafe { Credential::adopt(new) })
     }
 }
 
@@ -808,18 +898,11 @@ impl Drop for NewCred {
     }
 }
 
-impl Drop for Cred {
-    fn drop(&mut self) {
-        // SAFETY: we own one reference.
-        unsafe { cfh_put_cred(self.as_ptr()) };
-    }
-}
-
 /// The cache's credentials in force for the current task until dropped.
 pub(crate) struct Secure(*const bindings::cred);
 
 impl Secure {
-    pub(crate) fn begin(cred: &Cred) -> Self {
+    pub(crate) fn begin(cred: &Credential) -> Self {
         // SAFETY: `cred` is valid and outlives the guard (the cache owns it).
         Secure(unsafe { bindings::override_creds(cred.as_ptr()) })
     }

@@ -14,10 +14,12 @@ use crate::namei::{self, Dir, Name};
 use crate::sys::errno::*;
 use crate::trace::{self, Coherency};
 use crate::vfs::{self, Dentry, Secure};
+use core::ptr::NonNull;
 use kernel::{
     new_spinlock,
     prelude::*,
     sync::{Arc, SpinLock},
+    types::ARef,
 };
 
 /// The directories of a live volume.
@@ -26,46 +28,70 @@ struct Dirs {
     fanout: KVec<Dir>,
 }
 
+/// Our side of an fscache volume: its directories.
+///
+/// # Invariants
+///
+/// `vcookie` is the fscache volume this was made for. fscache keeps it
+/// alive while we are attached to it: from acquire_volume until
+/// free_volume, or until the cache's withdrawal, which holds a reference
+/// of its own (`VolumeRef`) across `withdraw()`. Outside those, the
+/// pointer is only compared (the cache's volume list is keyed by it).
 #[pin_data]
 pub(crate) struct Volume {
     cache: Arc<Cache>,
-    vcookie: VolumeCookie,
+    vcookie: NonNull<VolumeCookie>,
     /// Released when fscache frees or the cache withdraws the volume.
     #[pin]
     dirs: SpinLock<Option<Dirs>>,
 }
+
+// SAFETY: `vcookie` is only dereferenced under the type invariant and
+// VolumeCookie is Sync; the other fields are Send and Sync.
+unsafe impl Send for Volume {}
+// SAFETY: see `Send`.
+unsafe impl Sync for Volume {}
 
 impl Volume {
     pub(crate) fn cache(&self) -> &Arc<Cache> {
         &self.cache
     }
 
-    pub(crate) fn vcookie(&self) -> VolumeCookie {
-        self.vcookie
+    /// The fscache volume, while we are attached to it (type invariant:
+    /// callers are acquire, free, the withdrawal and set_xattr from them).
+    pub(crate) fn vcookie(&self) -> &VolumeCookie {
+        // SAFETY: live while we are attached to it (type invariant), which
+        // every caller is.
+        unsafe { self.vcookie.as_ref() }
+    }
+
+    /// The fscache volume's address, the key of the cache's list.
+    pub(crate) fn vcookie_key(&self) -> usize {
+        self.vcookie.as_ptr() as usize
     }
 
     /// The fan-out directory for a cookie key hash, with its own reference.
-    pub(crate) fn fan(&self, key_hash: u32) -> Result<Dentry> {
+    pub(crate) fn fan(&self, key_hash: u32) -> Result<ARef<Dentry>> {
         let dirs = self.dirs.lock();
         let d = dirs.as_ref().ok_or(ENOBUFS())?;
         let fan: &Dentry = d.fanout.get((key_hash & 0xff) as usize).ok_or(ENOBUFS())?;
-        Ok(fan.clone())
+        Ok(ARef::from(fan))
     }
 
-    fn dir(&self) -> Result<Dentry> {
+    fn dir(&self) -> Result<ARef<Dentry>> {
         let dirs = self.dirs.lock();
         let d: &Dentry = &dirs.as_ref().ok_or(ENOBUFS())?.dir;
-        Ok(d.clone())
+        Ok(ARef::from(d))
     }
 
     /// Stores the volume's coherency data on its directory.
     pub(crate) fn set_xattr(&self) -> bool {
         let Ok(dir) = self.dir() else { return false };
-        set_xattr(&self.cache, &dir, self.vcookie)
+        set_xattr(&self.cache, &dir, self.vcookie())
     }
 
     /// fscache's acquire_volume: sets the volume up on disk.
-    pub(crate) fn acquire(cache: &Arc<Cache>, vcookie: VolumeCookie) {
+    pub(crate) fn acquire(cache: &Arc<Cache>, vcookie: &VolumeCookie) {
         let Some(b) = cache.bound() else { return };
         let _secure = Secure::begin(&b.cred);
         let vkey = vcookie.key();
@@ -144,7 +170,7 @@ impl Volume {
         let volume = Arc::pin_init(
             pin_init!(Volume {
                 cache: cache.clone(),
-                vcookie,
+                vcookie: NonNull::from(vcookie),
                 dirs <- new_spinlock!(Some(Dirs { dir, fanout }), "cachefiles_volume"),
             }),
             GFP_KERNEL,
@@ -154,7 +180,7 @@ impl Volume {
             volume.release_dirs();
             return;
         }
-        vcookie.set_priv(Arc::into_raw(volume) as *mut _);
+        vcookie.set_private(volume);
         // Stop fscache waking withdrawers on every access count drop to 0.
         vcookie.pin_access();
     }
@@ -165,15 +191,12 @@ impl Volume {
     }
 
     /// fscache's free_volume: the netfs is done with the volume.
-    pub(crate) fn free(vcookie: VolumeCookie) {
-        let p = vcookie.priv_ptr() as *const Volume;
-        if p.is_null() {
+    pub(crate) fn free(vcookie: &VolumeCookie) {
+        // SAFETY: our volumes' private pointers are Arc<Volume>s
+        // (acquire()); taking it clears it, so it is taken back once.
+        let Some(volume) = (unsafe { vcookie.take_private::<Arc<Volume>>() }) else {
             return;
-        }
-        vcookie.set_priv(core::ptr::null_mut());
-        // SAFETY: set from Arc::into_raw in acquire(); cleared just above,
-        // so this reference is taken back exactly once.
-        let volume = unsafe { Arc::from_raw(p) };
+        };
         drop(volume.cache.remove_volume(vcookie));
         volume.release_dirs();
     }
@@ -182,18 +205,23 @@ impl Volume {
     /// lets the directories go.
     pub(crate) fn withdraw(&self) {
         let _ = self.set_xattr();
-        let p = self.vcookie.priv_ptr() as *const Volume;
-        if !p.is_null() && core::ptr::eq(p, self) {
-            self.vcookie.set_priv(core::ptr::null_mut());
-            // SAFETY: as in free(): the pointer fscache held is ours and is
-            // cleared before being taken back.
-            drop(unsafe { Arc::from_raw(p) });
+        let vcookie = self.vcookie();
+        // Arc::into_foreign gives the address of the Arc's inner block,
+        // which only Arc knows: compare the borrow's target instead.
+        // SAFETY: our volumes' private pointers are Arc<Volume>s, and the
+        // borrow ends before the pointer is taken back below.
+        let ours =
+            unsafe { vcookie.private::<Arc<Volume>>() }.is_some_and(|v| core::ptr::eq(&*v, self));
+        if ours {
+            // SAFETY: as in free(); the caller's withdrawal holds the
+            // volume and serialises this with free_volume.
+            drop(unsafe { vcookie.take_private::<Arc<Volume>>() });
         }
         self.release_dirs();
     }
 }
 
-fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> bool {
+fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
     let Some(b) = cache.bound() else { return false };
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
     let Some(n) = coherency::encode_volume(vcookie.coherency(), &mut buf) else {
@@ -211,9 +239,7 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> bool {
                 Coherency::VolSetFail
             }
         };
-        // SAFETY: the volume cookie is live while fscache has us set it
-        // up (acquire_volume).
-        unsafe { trace::vol_coherency(vcookie.as_ptr(), inode.ino(), why) };
+        trace::vol_coherency(vcookie, inode.ino(), why);
     }
     match r {
         Ok(()) => true,
@@ -226,16 +252,14 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> bool {
     }
 }
 
-fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: VolumeCookie) -> Result {
+fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> Result {
     let coh = vcookie.coherency();
     let len = coherency::VOLUME_HEADER_LEN + coh.len();
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
     let read =
         inject_read().and_then(|()| vfs::getxattr(dir, coherency::XATTR_NAME, &mut buf[..len]));
     let ino = dir.inode().map_or(0, |i| i.ino());
-    // SAFETY: the volume cookie is live while fscache has us set it up
-    // (acquire_volume).
-    let traced = |why| unsafe { trace::vol_coherency(vcookie.as_ptr(), ino, why) };
+    let traced = |why| trace::vol_coherency(vcookie, ino, why);
     let n = match read {
         Ok(n) => n,
         Err(e) => {

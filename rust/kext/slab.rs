@@ -19,7 +19,14 @@ use core::{
     ptr::{self, NonNull},
     sync::atomic::{AtomicPtr, Ordering},
 };
-use kernel::{alloc::AllocError, bindings, ffi::c_void, init::PinInit, str::CStr, types::Opaque};
+use kernel::{
+    alloc::AllocError,
+    bindings,
+    ffi::c_void,
+    init::PinInit,
+    str::CStr,
+    types::{ForeignOwnable, Opaque},
+};
 
 #[allow(improper_ctypes)]
 extern "C" {
@@ -221,6 +228,29 @@ impl<T: InJar> SlabArc<T> {
     fn refcount(&self) -> *mut bindings::refcount_t {
         // SAFETY: `ptr` is valid (type invariant).
         unsafe { (*self.ptr.as_ptr()).refcount.get() }
+    }
+}
+
+// The foreign pointer is the address of the `T` (as `Arc::into_raw`
+// gives), so C code that reads a private pointer sees the object itself.
+impl<T: InJar> ForeignOwnable for SlabArc<T> {
+    type Borrowed<'a> = &'a T;
+
+    fn into_foreign(self) -> *const c_void {
+        SlabArc::into_raw(self).cast()
+    }
+
+    unsafe fn borrow<'a>(ptr: *const c_void) -> &'a T {
+        // SAFETY: by the trait's contract `ptr` came from into_foreign()
+        // and is not taken back while the borrow lasts, so the count it
+        // holds keeps the `T` alive for 'a.
+        unsafe { &*ptr.cast::<T>() }
+    }
+
+    unsafe fn from_foreign(ptr: *const c_void) -> Self {
+        // SAFETY: by the trait's contract `ptr` came from into_foreign(),
+        // i.e. SlabArc::into_raw(), and is taken back once.
+        unsafe { SlabArc::from_raw(ptr.cast()) }
     }
 }
 
