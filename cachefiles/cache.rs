@@ -17,7 +17,7 @@ use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
 use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
-use crate::sys::errno::*;
+use crate::kext::error::code::*;
 use crate::sys::WaitQueue;
 use crate::vfs::{self, Credential, Mount, NewCred, Secure};
 use crate::volume::Volume;

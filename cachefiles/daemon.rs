@@ -9,7 +9,7 @@ use crate::log::pr_err;
 use crate::miscdev::{DeviceFile, PollTable};
 use crate::namei;
 use crate::sys;
-use crate::sys::errno::*;
+use crate::kext::error::code::*;
 use crate::vfs::{self, Secure};
 use core::{
     pin::Pin,

@@ -22,7 +22,7 @@ use crate::interface::object_of;
 use crate::kext::slab::SlabArc;
 use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
-use crate::sys::errno::*;
+use crate::kext::error::code::*;
 use crate::trace::{self, ObjRef, PrepRead};
 use crate::vfs::{File, Inode, Secure};
 use core::ffi::c_void;

@@ -6,7 +6,7 @@ use crate::cache::Cache;
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::io_error;
 use crate::log::{pr_err, pr_notice};
-use crate::sys::errno::*;
+use crate::kext::error::code::*;
 use crate::trace::{self, Kill};
 use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};
 use kernel::{prelude::*, types::ARef};

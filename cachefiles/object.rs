@@ -22,7 +22,7 @@ use crate::kext::slab::{InJar, Jar, SlabArc};
 use crate::key;
 use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei::{self, Name};
-use crate::sys::errno::*;
+use crate::kext::error::code::*;
 use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
 use crate::vfs::{self, Dentry, File, Secure};
 use crate::volume::Volume;

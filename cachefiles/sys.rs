@@ -102,23 +102,3 @@ impl WaitQueue {
         unsafe { cfh_poll_wait(file, self.wq.get(), pt) };
     }
 }
-
-/// Errnos the 6.12 `kernel` crate has no constants for, as functions
-/// (`Error` has no const constructor outside the crate).
-#[allow(non_snake_case)]
-pub(crate) mod errno {
-    use kernel::{bindings, error::Error};
-
-    macro_rules! errnos {
-        ($($name:ident),*) => {
-            $(
-                #[inline]
-                pub(crate) fn $name() -> Error {
-                    Error::from_errno(-(bindings::$name as i32))
-                }
-            )*
-        };
-    }
-
-    errnos!(EMSGSIZE, ENAMETOOLONG, ENOBUFS, ENODATA, EOPNOTSUPP, ESTALE);
-}

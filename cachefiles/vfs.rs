@@ -13,7 +13,7 @@
 //! `fsc.rs` and `io.rs`.
 
 use crate::log::{pr_err, pr_warn};
-use crate::sys::errno::*;
+use crate::kext::error::code::*;
 use crate::trace;
 use core::ptr::NonNull;
 use kernel::{

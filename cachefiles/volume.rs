@@ -11,7 +11,7 @@ use crate::io_error;
 use crate::kdebug;
 use crate::key;
 use crate::namei::{self, Dir, Name};
-use crate::sys::errno::*;
+use crate::kext::error::code::*;
 use crate::trace::{self, Coherency};
 use crate::vfs::{self, Dentry, Secure};
 use core::ptr::NonNull;

@@ -10,6 +10,8 @@ mod cookie;
 mod cookie_state;
 mod cookie_sys;
 mod io;
+#[path = "../rust/kext/mod.rs"]
+mod kext;
 mod key_hash;
 mod proc;
 mod proc_fs;

@@ -14,12 +14,13 @@ pub(crate) use netfs::{CacheResources, Completion, Mapping};
 use netfs::{WriteRequest, NOBUFS};
 
 use crate::cache;
+use crate::kext::error::code::ENOBUFS;
 use crate::cookie::{self, Cookie};
 use crate::cookie_state::{self as cs, State};
 use crate::cookie_sys;
 use crate::stats;
 use crate::trace;
-use kernel::{bindings, error::Error, ffi::c_long, prelude::*};
+use kernel::{bindings, ffi::c_long, prelude::*};
 
 use bindings::{
     fscache_access_trace_fscache_access_io_not_live as ACC_IO_NOT_LIVE,
@@ -34,10 +35,6 @@ use bindings::{
 /// How long an operation waits for a state change before it complains
 /// once (20 s, as in C); it goes on waiting after.
 const STATE_WAIT_NOTICE: c_long = 20 * crate::sys::HZ as c_long;
-
-fn enobufs() -> Error {
-    Error::from_errno(NOBUFS)
-}
 
 /// `fscache_wait_for_operation()`: waits until the cookie's object can be
 /// used as `want` needs; false if it never will be.
@@ -81,7 +78,7 @@ fn begin_operation(
     cres.begin(cookie);
     if !cookie::begin_access(cookie, why) {
         cres.clear();
-        return Err(enobufs());
+        return Err(ENOBUFS());
     }
     let mut warned = false;
     let ready = loop {
@@ -125,7 +122,7 @@ fn begin_operation(
     }
     cres.clear();
     cookie::end_access(cookie, ACC_IO_NOT_LIVE);
-    Err(enobufs())
+    Err(ENOBUFS())
 }
 
 /// `__fscache_begin_read_operation()` / `__fscache_begin_write_operation()`.

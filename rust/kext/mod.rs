@@ -5,7 +5,9 @@
 //! upstream equivalent; `Documentation/bindings.rst` is the map.
 
 // The layer is written as the crate it would be if 6.12's Kbuild could
-// link one: its API is `pub`, though only this module's crate sees it.
-#![allow(unreachable_pub)]
+// link one: its API is `pub`, though only this module's crate sees it,
+// and each module uses only part of it.
+#![allow(unreachable_pub, dead_code)]
 
+pub mod error;
 pub mod slab;
