@@ -8,8 +8,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{ffi::c_int, prelude::*};
 
 extern "C" {
-    fn cfh_register_error_injection(state: *mut u32) -> c_int;
-    fn cfh_unregister_error_injection();
+    fn fsrs_register_error_injection(state: *mut u32) -> c_int;
+    fn fsrs_unregister_error_injection();
 }
 
 static STATE: AtomicU32 = AtomicU32::new(0);
@@ -55,7 +55,7 @@ impl Registration {
             // SAFETY: STATE is a static that outlives the sysctl, which
             // is unregistered in drop(); proc_douintvec reads and writes it
             // as an unsigned int, the layout of AtomicU32.
-            kernel::error::to_result(unsafe { cfh_register_error_injection(STATE.as_ptr()) })?;
+            kernel::error::to_result(unsafe { fsrs_register_error_injection(STATE.as_ptr()) })?;
         }
         Ok(Registration)
     }
@@ -65,7 +65,7 @@ impl Drop for Registration {
     fn drop(&mut self) {
         if ENABLED {
             // SAFETY: registered in register().
-            unsafe { cfh_unregister_error_injection() };
+            unsafe { fsrs_unregister_error_injection() };
         }
     }
 }

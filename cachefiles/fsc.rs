@@ -24,20 +24,20 @@ use kernel::{
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
 extern "C" {
-    fn cfh_cookie_key(cookie: *mut bindings::fscache_cookie) -> *mut u8;
-    fn cfh_cookie_aux(cookie: *mut bindings::fscache_cookie) -> *mut u8;
-    fn cfh_cres_cookie(cres: *mut bindings::netfs_cache_resources)
+    fn fsrs_cookie_key(cookie: *mut bindings::fscache_cookie) -> *mut u8;
+    fn fsrs_cookie_aux(cookie: *mut bindings::fscache_cookie) -> *mut u8;
+    fn fsrs_cres_cookie(cres: *mut bindings::netfs_cache_resources)
         -> *mut bindings::fscache_cookie;
-    fn cfh_count_object(cache: *mut bindings::fscache_cache);
-    fn cfh_uncount_object(cache: *mut bindings::fscache_cache);
-    fn cfh_wait_for_objects(cache: *mut bindings::fscache_cache);
-    fn cfh_volume_pin_access(volume: *mut bindings::fscache_volume);
-    fn cfh_count_read();
-    fn cfh_count_write();
-    fn cfh_count_no_write_space();
-    fn cfh_count_no_create_space();
-    fn cfh_count_culled();
-    fn cfh_count_dio_misfit();
+    fn fsrs_count_object(cache: *mut bindings::fscache_cache);
+    fn fsrs_uncount_object(cache: *mut bindings::fscache_cache);
+    fn fsrs_wait_for_objects(cache: *mut bindings::fscache_cache);
+    fn fsrs_volume_pin_access(volume: *mut bindings::fscache_volume);
+    fn fsrs_count_read();
+    fn fsrs_count_write();
+    fn fsrs_count_no_write_space();
+    fn fsrs_count_no_create_space();
+    fn fsrs_count_culled();
+    fn fsrs_count_dio_misfit();
 }
 
 /// Cookie flag bits (fscache.h), by number.
@@ -95,7 +95,7 @@ impl FsCache {
     /// Counts an object in the cache until the returned count is dropped.
     pub(crate) fn count_object(&self) -> ObjectCount {
         // SAFETY: the cache is live (type invariant).
-        unsafe { cfh_count_object(self.as_ptr()) };
+        unsafe { fsrs_count_object(self.as_ptr()) };
         // INVARIANT: counted just above.
         ObjectCount(NonNull::from(self))
     }
@@ -185,7 +185,7 @@ impl AcquiredCache {
     /// Waits until no object is counted in the cache.
     pub(crate) fn wait_for_objects(&self) {
         // SAFETY: the cache is ours (type invariant).
-        unsafe { cfh_wait_for_objects(self.as_ptr()) };
+        unsafe { fsrs_wait_for_objects(self.as_ptr()) };
     }
 }
 
@@ -226,7 +226,7 @@ impl Drop for ObjectCount {
     fn drop(&mut self) {
         // SAFETY: the cache is live while the count is held (type
         // invariant); this gives the count back.
-        unsafe { cfh_uncount_object(self.0.as_ref().as_ptr()) };
+        unsafe { fsrs_uncount_object(self.0.as_ref().as_ptr()) };
     }
 }
 
@@ -339,7 +339,7 @@ impl VolumeCookie {
     /// (so that fscache does not wake anyone on its going to zero).
     pub(crate) fn pin_access(&self) {
         // SAFETY: an atomic increment on a live volume.
-        unsafe { cfh_volume_pin_access(self.as_ptr()) };
+        unsafe { fsrs_volume_pin_access(self.as_ptr()) };
     }
 
     /// fscache_try_get_volume(); `None` if it is going away.
@@ -464,7 +464,7 @@ impl Cookie {
         cres: *mut bindings::netfs_cache_resources,
     ) -> Option<&'a Cookie> {
         // SAFETY: per the contract.
-        let p = unsafe { cfh_cres_cookie(cres) };
+        let p = unsafe { fsrs_cres_cookie(cres) };
         // SAFETY: the operation's access keeps the cookie live for 'a.
         (!p.is_null()).then(|| unsafe { Cookie::from_raw(p) })
     }
@@ -482,7 +482,7 @@ impl Cookie {
         let len = usize::from(cookie_field!(self, key_len));
         // SAFETY: fscache_get_key() points at key_len bytes, fixed at
         // acquisition, that live as long as the cookie.
-        unsafe { core::slice::from_raw_parts(cfh_cookie_key(self.as_ptr()), len) }
+        unsafe { core::slice::from_raw_parts(fsrs_cookie_key(self.as_ptr()), len) }
     }
 
     pub(crate) fn aux(&self) -> &[u8] {
@@ -490,7 +490,7 @@ impl Cookie {
         // SAFETY: fscache_get_aux() points at aux_len bytes that live as
         // long as the cookie; the netfs may update them, as in C (which
         // copies them out under the same conditions).
-        unsafe { core::slice::from_raw_parts(cfh_cookie_aux(self.as_ptr()), len) }
+        unsafe { core::slice::from_raw_parts(fsrs_cookie_aux(self.as_ptr()), len) }
     }
 
     pub(crate) fn key_hash(&self) -> u32 {
@@ -626,26 +626,26 @@ pub(crate) mod stats {
 
     pub(crate) fn read() {
         // SAFETY: an atomic increment of an exported counter.
-        unsafe { cfh_count_read() }
+        unsafe { fsrs_count_read() }
     }
     pub(crate) fn write() {
         // SAFETY: an atomic increment of an exported counter.
-        unsafe { cfh_count_write() }
+        unsafe { fsrs_count_write() }
     }
     pub(crate) fn no_write_space() {
         // SAFETY: an atomic increment of an exported counter.
-        unsafe { cfh_count_no_write_space() }
+        unsafe { fsrs_count_no_write_space() }
     }
     pub(crate) fn no_create_space() {
         // SAFETY: an atomic increment of an exported counter.
-        unsafe { cfh_count_no_create_space() }
+        unsafe { fsrs_count_no_create_space() }
     }
     pub(crate) fn culled() {
         // SAFETY: an atomic increment of an exported counter.
-        unsafe { cfh_count_culled() }
+        unsafe { fsrs_count_culled() }
     }
     pub(crate) fn dio_misfit() {
         // SAFETY: an atomic increment of an exported counter.
-        unsafe { cfh_count_dio_misfit() }
+        unsafe { fsrs_count_dio_misfit() }
     }
 }

@@ -40,28 +40,28 @@ use kernel::{
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
 extern "C" {
-    fn cfh_kiocb_init(
+    fn fsrs_kiocb_init(
         iocb: *mut bindings::kiocb,
         file: *mut bindings::file,
         pos: i64,
         write: bool,
         complete: Option<unsafe extern "C" fn(*mut bindings::kiocb, c_long)>,
     );
-    fn cfh_iocb_read(
+    fn fsrs_iocb_read(
         file: *mut bindings::file,
         iocb: *mut bindings::kiocb,
         iter: *mut bindings::iov_iter,
     ) -> isize;
-    fn cfh_iocb_write(
+    fn fsrs_iocb_write(
         file: *mut bindings::file,
         iocb: *mut bindings::kiocb,
         iter: *mut bindings::iov_iter,
     ) -> isize;
-    fn cfh_kiocb_end_write(iocb: *mut bindings::kiocb);
-    fn cfh_in_task() -> bool;
-    fn cfh_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
-    fn cfh_iov_iter_truncate(iter: *mut bindings::iov_iter, count: usize);
-    fn cfh_iov_iter_add_count(iter: *mut bindings::iov_iter, n: usize);
+    fn fsrs_kiocb_end_write(iocb: *mut bindings::kiocb);
+    fn fsrs_in_task() -> bool;
+    fn fsrs_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
+    fn fsrs_iov_iter_truncate(iter: *mut bindings::iov_iter, count: usize);
+    fn fsrs_iov_iter_add_count(iter: *mut bindings::iov_iter, n: usize);
 }
 
 const PAGE_SIZE: u64 = kernel::page::PAGE_SIZE as u64;
@@ -269,7 +269,7 @@ impl Kiocb {
             };
         // SAFETY: `ki` was just allocated; the file is pinned by it.
         unsafe {
-            cfh_kiocb_init(
+            fsrs_kiocb_init(
                 core::ptr::addr_of_mut!((*ki).iocb),
                 (*ki).file.as_ptr(),
                 pos,
@@ -295,7 +295,7 @@ impl Kiocb {
             let ki = unsafe { Pin::new_unchecked(KBox::from_raw(ki)) };
             ki.object.trace_put(ObjRef::PutIoreq);
             // SAFETY: in_task() only reads the preempt count.
-            if unsafe { cfh_in_task() } {
+            if unsafe { fsrs_in_task() } {
                 drop(ki);
             } else {
                 // The work is ours alone (never queued before), so this
@@ -340,7 +340,7 @@ unsafe extern "C" fn write_complete(iocb: *mut bindings::kiocb, ret: c_long) {
     let k = unsafe { &*ki };
     if k.was_async.load(Ordering::Relaxed) {
         // SAFETY: an async DIO write completes with its write count held.
-        unsafe { cfh_kiocb_end_write(iocb) };
+        unsafe { fsrs_kiocb_end_write(iocb) };
     }
     if ret < 0 {
         let id = Some(k.object.debug_id());
@@ -390,9 +390,9 @@ unsafe fn submit(ki: NonNull<Kiocb>, iter: *mut bindings::iov_iter, write: bool)
             let file = (*ki).file.as_ptr();
             let iocb = core::ptr::addr_of_mut!((*ki).iocb);
             if write {
-                cfh_iocb_write(file, iocb, iter)
+                fsrs_iocb_write(file, iocb, iter)
             } else {
-                cfh_iocb_read(file, iocb, iter)
+                fsrs_iocb_read(file, iocb, iter)
             }
         },
     };
@@ -447,7 +447,7 @@ unsafe extern "C" fn read(
         return presub(ENOBUFS().to_errno() as isize, 0);
     };
     // SAFETY: `iter` is valid.
-    let len = unsafe { cfh_iov_iter_count(iter) };
+    let len = unsafe { fsrs_iov_iter_count(iter) };
     let mut skipped = 0usize;
     let zero_fill = || -> c_int {
         if read_hole == bindings::netfs_read_from_hole_NETFS_READ_HOLE_FAIL {
@@ -520,7 +520,7 @@ pub(crate) unsafe fn do_write(
         return ENOBUFS().to_errno();
     };
     // SAFETY: `iter` is valid.
-    let len = unsafe { cfh_iov_iter_count(iter) } as u64;
+    let len = unsafe { fsrs_iov_iter_count(iter) } as u64;
     let blocks = (len + (1u64 << b.bshift) - 1) >> b.bshift;
     let arc = object.arc();
     let id = object.debug_id();
@@ -758,7 +758,7 @@ unsafe extern "C" fn issue_write(subreq: *mut bindings::netfs_io_subrequest) {
             // SAFETY: as above.
             unsafe {
                 (*subreq).len += need;
-                cfh_iov_iter_add_count(iter, need);
+                fsrs_iov_iter_add_count(iter, need);
             }
         }
     }
@@ -770,7 +770,7 @@ unsafe extern "C" fn issue_write(subreq: *mut bindings::netfs_io_subrequest) {
             return terminated(post as isize);
         }
         // SAFETY: as above.
-        unsafe { cfh_iov_iter_truncate(iter, len) };
+        unsafe { fsrs_iov_iter_truncate(iter, len) };
     }
     let prepared = match object.cache().bound() {
         Some(b) => {

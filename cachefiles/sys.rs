@@ -10,12 +10,12 @@ use kernel::{bindings, error::to_result, ffi::c_int, prelude::*, types::Opaque};
 extern "C" {
     // helpers.c: security_secctx_to_secid() is a static inline without LSMs.
     fn fsrs_security_secctx_to_secid(secdata: *const u8, seclen: u32, secid: *mut u32) -> c_int;
-    fn cfh_debug_mask() -> u32;
-    fn cfh_might_sleep();
-    fn cfh_set_debug_mask(mask: u32);
-    fn cfh_init_waitqueue(wq: *mut bindings::wait_queue_head);
-    fn cfh_wake_up_all(wq: *mut bindings::wait_queue_head);
-    fn cfh_poll_wait(
+    fn fsrs_debug_mask() -> u32;
+    fn fsrs_might_sleep();
+    fn fsrs_set_debug_mask(mask: u32);
+    fn fsrs_init_waitqueue(wq: *mut bindings::wait_queue_head);
+    fn fsrs_wake_up_all(wq: *mut bindings::wait_queue_head);
+    fn fsrs_poll_wait(
         file: *mut bindings::file,
         wq: *mut bindings::wait_queue_head,
         pt: *mut bindings::poll_table_struct,
@@ -27,20 +27,20 @@ extern "C" {
 /// no parameters).
 pub(crate) fn debug_mask() -> u32 {
     // SAFETY: a READ_ONCE of a static of helpers.c; no precondition.
-    unsafe { cfh_debug_mask() }
+    unsafe { fsrs_debug_mask() }
 }
 
 /// Asserts process context: the debug kernel (CONFIG_DEBUG_ATOMIC_SLEEP)
 /// reports a call from atomic context, interrupts included.
 pub(crate) fn might_sleep() {
     // SAFETY: might_sleep() only checks the preempt count and irq state.
-    unsafe { cfh_might_sleep() }
+    unsafe { fsrs_might_sleep() }
 }
 
 /// Sets the debug mask (the daemon's `debug` command).
 pub(crate) fn set_debug_mask(mask: u32) {
     // SAFETY: a WRITE_ONCE of a static of helpers.c; no precondition.
-    unsafe { cfh_set_debug_mask(mask) }
+    unsafe { fsrs_set_debug_mask(mask) }
 }
 
 /// Whether the calling task has CAP_SYS_ADMIN (and so may run a cache).
@@ -76,14 +76,14 @@ impl WaitQueue {
             // SAFETY: init_waitqueue_head() initialises the slot in place;
             // it is pinned from here on.
             wq <- unsafe {
-                Opaque::ffi_init(|slot: *mut bindings::wait_queue_head| cfh_init_waitqueue(slot))
+                Opaque::ffi_init(|slot: *mut bindings::wait_queue_head| fsrs_init_waitqueue(slot))
             },
         })
     }
 
     pub(crate) fn wake_all(&self) {
         // SAFETY: initialised in new().
-        unsafe { cfh_wake_up_all(self.wq.get()) };
+        unsafe { fsrs_wake_up_all(self.wq.get()) };
     }
 
     /// Registers `file`'s poll table on this queue.
@@ -99,6 +99,6 @@ impl WaitQueue {
         pt: *mut bindings::poll_table_struct,
     ) {
         // SAFETY: per the contract.
-        unsafe { cfh_poll_wait(file, self.wq.get(), pt) };
+        unsafe { fsrs_poll_wait(file, self.wq.get(), pt) };
     }
 }

@@ -47,66 +47,66 @@ enum cachefiles_content {
 	struct cachefiles_object _o = { .debug_id = (id) }; \
 	struct cachefiles_object *obj = (has_obj) ? &_o : NULL
 
-void cfh_trace_ref(unsigned int obj, unsigned int cookie, int usage, int why)
+void fsrs_trace_ref(unsigned int obj, unsigned int cookie, int usage, int why)
 {
 	trace_cachefiles_ref(obj, cookie, usage, why);
 }
 
-void cfh_trace_lookup(bool has_obj, unsigned int id, struct dentry *dir, struct dentry *de, int error)
+void fsrs_trace_lookup(bool has_obj, unsigned int id, struct dentry *dir, struct dentry *de, int error)
 {
 	OBJ(has_obj, id);
 
 	trace_cachefiles_lookup(obj, dir, de ? de : ERR_PTR(error));
 }
 
-void cfh_trace_mkdir(struct dentry *dir, struct dentry *subdir)
+void fsrs_trace_mkdir(struct dentry *dir, struct dentry *subdir)
 {
 	trace_cachefiles_mkdir(dir, subdir);
 }
 
-void cfh_trace_tmpfile(unsigned int id, struct inode *backer)
+void fsrs_trace_tmpfile(unsigned int id, struct inode *backer)
 {
 	OBJ(true, id);
 
 	trace_cachefiles_tmpfile(obj, backer);
 }
 
-void cfh_trace_link(unsigned int id, struct inode *backer)
+void fsrs_trace_link(unsigned int id, struct inode *backer)
 {
 	OBJ(true, id);
 
 	trace_cachefiles_link(obj, backer);
 }
 
-void cfh_trace_unlink(bool has_obj, unsigned int id, ino_t ino, int why)
+void fsrs_trace_unlink(bool has_obj, unsigned int id, ino_t ino, int why)
 {
 	OBJ(has_obj, id);
 
 	trace_cachefiles_unlink(obj, ino, why);
 }
 
-void cfh_trace_rename(bool has_obj, unsigned int id, ino_t ino, int why)
+void fsrs_trace_rename(bool has_obj, unsigned int id, ino_t ino, int why)
 {
 	OBJ(has_obj, id);
 
 	trace_cachefiles_rename(obj, ino, why);
 }
 
-void cfh_trace_coherency(unsigned int id, ino_t ino, u8 content, int why)
+void fsrs_trace_coherency(unsigned int id, ino_t ino, u8 content, int why)
 {
 	OBJ(true, id);
 
 	trace_cachefiles_coherency(obj, ino, content, why);
 }
 
-void cfh_trace_vol_coherency(struct fscache_volume *vcookie, ino_t ino, int why)
+void fsrs_trace_vol_coherency(struct fscache_volume *vcookie, ino_t ino, int why)
 {
 	struct cachefiles_volume v = { .vcookie = vcookie };
 
 	trace_cachefiles_vol_coherency(&v, ino, why);
 }
 
-void cfh_trace_prep_read(bool has_obj, unsigned int id, loff_t start, size_t len,
+void fsrs_trace_prep_read(bool has_obj, unsigned int id, loff_t start, size_t len,
 		   unsigned short flags, int source, int why, ino_t cache_inode,
 		   ino_t netfs_inode)
 {
@@ -116,56 +116,56 @@ void cfh_trace_prep_read(bool has_obj, unsigned int id, loff_t start, size_t len
 				   netfs_inode);
 }
 
-void cfh_trace_read(unsigned int id, struct inode *backer, loff_t start, size_t len)
+void fsrs_trace_read(unsigned int id, struct inode *backer, loff_t start, size_t len)
 {
 	OBJ(true, id);
 
 	trace_cachefiles_read(obj, backer, start, len);
 }
 
-void cfh_trace_write(unsigned int id, struct inode *backer, loff_t start, size_t len)
+void fsrs_trace_write(unsigned int id, struct inode *backer, loff_t start, size_t len)
 {
 	OBJ(true, id);
 
 	trace_cachefiles_write(obj, backer, start, len);
 }
 
-void cfh_trace_trunc(unsigned int id, struct inode *backer, loff_t from, loff_t to, int why)
+void fsrs_trace_trunc(unsigned int id, struct inode *backer, loff_t from, loff_t to, int why)
 {
 	OBJ(true, id);
 
 	trace_cachefiles_trunc(obj, backer, from, to, why);
 }
 
-void cfh_trace_mark_active(bool has_obj, unsigned int id, struct inode *inode)
+void fsrs_trace_mark_active(bool has_obj, unsigned int id, struct inode *inode)
 {
 	OBJ(has_obj, id);
 
 	trace_cachefiles_mark_active(obj, inode);
 }
 
-void cfh_trace_mark_failed(bool has_obj, unsigned int id, struct inode *inode)
+void fsrs_trace_mark_failed(bool has_obj, unsigned int id, struct inode *inode)
 {
 	OBJ(has_obj, id);
 
 	trace_cachefiles_mark_failed(obj, inode);
 }
 
-void cfh_trace_mark_inactive(bool has_obj, unsigned int id, struct inode *inode)
+void fsrs_trace_mark_inactive(bool has_obj, unsigned int id, struct inode *inode)
 {
 	OBJ(has_obj, id);
 
 	trace_cachefiles_mark_inactive(obj, inode);
 }
 
-void cfh_trace_vfs_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where)
+void fsrs_trace_vfs_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where)
 {
 	OBJ(has_obj, id);
 
 	trace_cachefiles_vfs_error(obj, backer, error, where);
 }
 
-void cfh_trace_io_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where)
+void fsrs_trace_io_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where)
 {
 	OBJ(has_obj, id);
 

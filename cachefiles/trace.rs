@@ -13,22 +13,22 @@ use kernel::{bindings, ffi::c_int};
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
 extern "C" {
-    fn cfh_trace_ref(obj: u32, cookie: u32, usage: c_int, why: c_int);
-    fn cfh_trace_lookup(
+    fn fsrs_trace_ref(obj: u32, cookie: u32, usage: c_int, why: c_int);
+    fn fsrs_trace_lookup(
         has_obj: bool,
         id: u32,
         dir: *mut bindings::dentry,
         de: *mut bindings::dentry,
         error: c_int,
     );
-    fn cfh_trace_mkdir(dir: *mut bindings::dentry, subdir: *mut bindings::dentry);
-    fn cfh_trace_tmpfile(id: u32, backer: *mut bindings::inode);
-    fn cfh_trace_link(id: u32, backer: *mut bindings::inode);
-    fn cfh_trace_unlink(has_obj: bool, id: u32, ino: u64, why: c_int);
-    fn cfh_trace_rename(has_obj: bool, id: u32, ino: u64, why: c_int);
-    fn cfh_trace_coherency(id: u32, ino: u64, content: u8, why: c_int);
-    fn cfh_trace_vol_coherency(vcookie: *mut bindings::fscache_volume, ino: u64, why: c_int);
-    fn cfh_trace_prep_read(
+    fn fsrs_trace_mkdir(dir: *mut bindings::dentry, subdir: *mut bindings::dentry);
+    fn fsrs_trace_tmpfile(id: u32, backer: *mut bindings::inode);
+    fn fsrs_trace_link(id: u32, backer: *mut bindings::inode);
+    fn fsrs_trace_unlink(has_obj: bool, id: u32, ino: u64, why: c_int);
+    fn fsrs_trace_rename(has_obj: bool, id: u32, ino: u64, why: c_int);
+    fn fsrs_trace_coherency(id: u32, ino: u64, content: u8, why: c_int);
+    fn fsrs_trace_vol_coherency(vcookie: *mut bindings::fscache_volume, ino: u64, why: c_int);
+    fn fsrs_trace_prep_read(
         has_obj: bool,
         id: u32,
         start: i64,
@@ -39,20 +39,20 @@ extern "C" {
         cache_inode: u64,
         netfs_inode: u64,
     );
-    fn cfh_trace_read(id: u32, backer: *mut bindings::inode, start: i64, len: usize);
-    fn cfh_trace_write(id: u32, backer: *mut bindings::inode, start: i64, len: usize);
-    fn cfh_trace_trunc(id: u32, backer: *mut bindings::inode, from: i64, to: i64, why: c_int);
-    fn cfh_trace_mark_active(has_obj: bool, id: u32, inode: *mut bindings::inode);
-    fn cfh_trace_mark_failed(has_obj: bool, id: u32, inode: *mut bindings::inode);
-    fn cfh_trace_mark_inactive(has_obj: bool, id: u32, inode: *mut bindings::inode);
-    fn cfh_trace_vfs_error(
+    fn fsrs_trace_read(id: u32, backer: *mut bindings::inode, start: i64, len: usize);
+    fn fsrs_trace_write(id: u32, backer: *mut bindings::inode, start: i64, len: usize);
+    fn fsrs_trace_trunc(id: u32, backer: *mut bindings::inode, from: i64, to: i64, why: c_int);
+    fn fsrs_trace_mark_active(has_obj: bool, id: u32, inode: *mut bindings::inode);
+    fn fsrs_trace_mark_failed(has_obj: bool, id: u32, inode: *mut bindings::inode);
+    fn fsrs_trace_mark_inactive(has_obj: bool, id: u32, inode: *mut bindings::inode);
+    fn fsrs_trace_vfs_error(
         has_obj: bool,
         id: u32,
         backer: *mut bindings::inode,
         error: c_int,
         why: c_int,
     );
-    fn cfh_trace_io_error(
+    fn fsrs_trace_io_error(
         has_obj: bool,
         id: u32,
         backer: *mut bindings::inode,
@@ -178,7 +178,7 @@ fn split(obj: Option<u32>) -> (bool, u32) {
 
 pub(crate) fn obj_ref(obj: u32, cookie: u32, usage: i32, why: ObjRef) {
     // SAFETY: plain values.
-    unsafe { cfh_trace_ref(obj, cookie, usage, why as c_int) }
+    unsafe { fsrs_trace_ref(obj, cookie, usage, why as c_int) }
 }
 
 /// A lookup of `name` in `dir`: the dentry found (maybe negative), or the
@@ -191,48 +191,48 @@ pub(crate) fn lookup(obj: Option<u32>, dir: &Dentry, de: Result<&Dentry, kernel:
     };
     // SAFETY: `dir` and `de` are borrowed dentries, alive for the call; a
     // null `de` makes the wrapper pass ERR_PTR(error), as C's lookups do.
-    unsafe { cfh_trace_lookup(has, id, dir.as_ptr(), de, error) }
+    unsafe { fsrs_trace_lookup(has, id, dir.as_ptr(), de, error) }
 }
 
 pub(crate) fn mkdir(dir: &Dentry, subdir: &Dentry) {
     // SAFETY: both are borrowed dentries, alive for the call, and positive
     // (the event reads their inodes): `subdir` was just made in `dir`.
-    unsafe { cfh_trace_mkdir(dir.as_ptr(), subdir.as_ptr()) }
+    unsafe { fsrs_trace_mkdir(dir.as_ptr(), subdir.as_ptr()) }
 }
 
 pub(crate) fn tmpfile(obj: u32, backer: &Inode) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_tmpfile(obj, backer.as_ptr()) }
+    unsafe { fsrs_trace_tmpfile(obj, backer.as_ptr()) }
 }
 
 pub(crate) fn link(obj: u32, backer: &Inode) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_link(obj, backer.as_ptr()) }
+    unsafe { fsrs_trace_link(obj, backer.as_ptr()) }
 }
 
 pub(crate) fn unlink(obj: Option<u32>, ino: u64, why: Kill) {
     let (has, id) = split(obj);
     // SAFETY: plain values.
-    unsafe { cfh_trace_unlink(has, id, ino, why as c_int) }
+    unsafe { fsrs_trace_unlink(has, id, ino, why as c_int) }
 }
 
 pub(crate) fn rename(obj: Option<u32>, ino: u64, why: Kill) {
     let (has, id) = split(obj);
     // SAFETY: plain values.
-    unsafe { cfh_trace_rename(has, id, ino, why as c_int) }
+    unsafe { fsrs_trace_rename(has, id, ino, why as c_int) }
 }
 
 pub(crate) fn coherency(obj: u32, ino: u64, content: u8, why: Coherency) {
     // SAFETY: plain values.
-    unsafe { cfh_trace_coherency(obj, ino, content, why as c_int) }
+    unsafe { fsrs_trace_coherency(obj, ino, content, why as c_int) }
 }
 
 /// The volume's coherency check or update (the event reads its id).
 pub(crate) fn vol_coherency(vcookie: &crate::fsc::VolumeCookie, ino: u64, why: Coherency) {
     // SAFETY: the volume is live while borrowed; the event reads its id.
-    unsafe { cfh_trace_vol_coherency(vcookie.as_ptr(), ino, why as c_int) }
+    unsafe { fsrs_trace_vol_coherency(vcookie.as_ptr(), ino, why as c_int) }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -249,7 +249,7 @@ pub(crate) fn prep_read(
     let (has, id) = split(obj);
     // SAFETY: plain values.
     unsafe {
-        cfh_trace_prep_read(
+        fsrs_trace_prep_read(
             has,
             id,
             start,
@@ -266,52 +266,52 @@ pub(crate) fn prep_read(
 pub(crate) fn read(obj: u32, backer: &Inode, start: i64, len: usize) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_read(obj, backer.as_ptr(), start, len) }
+    unsafe { fsrs_trace_read(obj, backer.as_ptr(), start, len) }
 }
 
 pub(crate) fn write(obj: u32, backer: &Inode, start: i64, len: usize) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_write(obj, backer.as_ptr(), start, len) }
+    unsafe { fsrs_trace_write(obj, backer.as_ptr(), start, len) }
 }
 
 pub(crate) fn trunc(obj: u32, backer: &Inode, from: i64, to: i64, why: Trunc) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_trunc(obj, backer.as_ptr(), from, to, why as c_int) }
+    unsafe { fsrs_trace_trunc(obj, backer.as_ptr(), from, to, why as c_int) }
 }
 
 pub(crate) fn mark_active(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_mark_active(has, id, inode.as_ptr()) }
+    unsafe { fsrs_trace_mark_active(has, id, inode.as_ptr()) }
 }
 
 pub(crate) fn mark_failed(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_mark_failed(has, id, inode.as_ptr()) }
+    unsafe { fsrs_trace_mark_failed(has, id, inode.as_ptr()) }
 }
 
 pub(crate) fn mark_inactive(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_mark_inactive(has, id, inode.as_ptr()) }
+    unsafe { fsrs_trace_mark_inactive(has, id, inode.as_ptr()) }
 }
 
 pub(crate) fn vfs_error(obj: Option<u32>, backer: &Inode, error: i32, why: Err) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_vfs_error(has, id, backer.as_ptr(), error, why as c_int) }
+    unsafe { fsrs_trace_vfs_error(has, id, backer.as_ptr(), error, why as c_int) }
 }
 
 pub(crate) fn io_error(obj: Option<u32>, backer: &Inode, error: i32, why: Err) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
-    unsafe { cfh_trace_io_error(has, id, backer.as_ptr(), error, why as c_int) }
+    unsafe { fsrs_trace_io_error(has, id, backer.as_ptr(), error, why as c_int) }
 }

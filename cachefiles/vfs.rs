@@ -27,56 +27,56 @@ use kernel::{
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
 extern "C" {
-    fn cfh_dget(d: *mut bindings::dentry) -> *mut bindings::dentry;
-    fn cfh_d_inode(d: *const bindings::dentry) -> *mut bindings::inode;
-    fn cfh_d_is_negative(d: *const bindings::dentry) -> bool;
-    fn cfh_d_is_reg(d: *const bindings::dentry) -> bool;
-    fn cfh_d_is_dir(d: *const bindings::dentry) -> bool;
-    fn cfh_d_can_lookup(d: *const bindings::dentry) -> bool;
-    fn cfh_d_unhashed(d: *const bindings::dentry) -> bool;
-    fn cfh_d_mountpoint(d: *const bindings::dentry) -> bool;
-    fn cfh_d_parent(d: *const bindings::dentry) -> *mut bindings::dentry;
-    fn cfh_is_deaddir(inode: *mut bindings::inode) -> bool;
-    fn cfh_i_ino(inode: *const bindings::inode) -> u64;
-    fn cfh_i_blocks(inode: *const bindings::inode) -> u64;
-    fn cfh_inode_lock(inode: *mut bindings::inode);
-    fn cfh_inode_lock_parent(inode: *mut bindings::inode);
-    fn cfh_inode_unlock(inode: *mut bindings::inode);
-    fn cfh_inode_test_kernel_file(inode: *const bindings::inode) -> bool;
-    fn cfh_inode_set_kernel_file(inode: *mut bindings::inode);
-    fn cfh_inode_clear_kernel_file(inode: *mut bindings::inode);
-    fn cfh_dir_ops_ok(inode: *const bindings::inode) -> bool;
-    fn cfh_root_ok(root: *const bindings::dentry) -> bool;
-    fn cfh_sb_rdonly(d: *const bindings::dentry) -> bool;
-    fn cfh_is_idmapped_mnt(mnt: *const bindings::vfsmount) -> bool;
-    fn cfh_mnt_root(mnt: *const bindings::vfsmount) -> *mut bindings::dentry;
-    fn cfh_get_file(f: *mut bindings::file) -> *mut bindings::file;
-    fn cfh_file_inode(f: *const bindings::file) -> *mut bindings::inode;
-    fn cfh_file_dentry(f: *const bindings::file) -> *mut bindings::dentry;
-    fn cfh_file_path(f: *const bindings::file) -> *const bindings::path;
-    fn cfh_file_has_rw_iter(f: *const bindings::file) -> bool;
-    fn cfh_i_size_read(inode: *const bindings::inode) -> i64;
-    fn cfh_set_size(file: *mut bindings::file, size: i64) -> c_int;
-    fn cfh_zero_range(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
-    fn cfh_punch_hole(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
-    fn cfh_put_cred(cred: *const bindings::cred);
-    fn cfh_get_cred(cred: *const bindings::cred) -> *const bindings::cred;
-    fn cfh_get_pwd(path: *mut bindings::path);
-    fn cfh_sync_fs(mnt: *mut bindings::vfsmount) -> c_int;
-    fn cfh_security_path_mkdir(
+    fn fsrs_dget(d: *mut bindings::dentry) -> *mut bindings::dentry;
+    fn fsrs_d_inode(d: *const bindings::dentry) -> *mut bindings::inode;
+    fn fsrs_d_is_negative(d: *const bindings::dentry) -> bool;
+    fn fsrs_d_is_reg(d: *const bindings::dentry) -> bool;
+    fn fsrs_d_is_dir(d: *const bindings::dentry) -> bool;
+    fn fsrs_d_can_lookup(d: *const bindings::dentry) -> bool;
+    fn fsrs_d_unhashed(d: *const bindings::dentry) -> bool;
+    fn fsrs_d_mountpoint(d: *const bindings::dentry) -> bool;
+    fn fsrs_d_parent(d: *const bindings::dentry) -> *mut bindings::dentry;
+    fn fsrs_is_deaddir(inode: *mut bindings::inode) -> bool;
+    fn fsrs_i_ino(inode: *const bindings::inode) -> u64;
+    fn fsrs_i_blocks(inode: *const bindings::inode) -> u64;
+    fn fsrs_inode_lock(inode: *mut bindings::inode);
+    fn fsrs_inode_lock_parent(inode: *mut bindings::inode);
+    fn fsrs_inode_unlock(inode: *mut bindings::inode);
+    fn fsrs_inode_test_kernel_file(inode: *const bindings::inode) -> bool;
+    fn fsrs_inode_set_kernel_file(inode: *mut bindings::inode);
+    fn fsrs_inode_clear_kernel_file(inode: *mut bindings::inode);
+    fn fsrs_dir_ops_ok(inode: *const bindings::inode) -> bool;
+    fn fsrs_root_ok(root: *const bindings::dentry) -> bool;
+    fn fsrs_sb_rdonly(d: *const bindings::dentry) -> bool;
+    fn fsrs_is_idmapped_mnt(mnt: *const bindings::vfsmount) -> bool;
+    fn fsrs_mnt_root(mnt: *const bindings::vfsmount) -> *mut bindings::dentry;
+    fn fsrs_get_file(f: *mut bindings::file) -> *mut bindings::file;
+    fn fsrs_file_inode(f: *const bindings::file) -> *mut bindings::inode;
+    fn fsrs_file_dentry(f: *const bindings::file) -> *mut bindings::dentry;
+    fn fsrs_file_path(f: *const bindings::file) -> *const bindings::path;
+    fn fsrs_file_has_rw_iter(f: *const bindings::file) -> bool;
+    fn fsrs_i_size_read(inode: *const bindings::inode) -> i64;
+    fn fsrs_set_size(file: *mut bindings::file, size: i64) -> c_int;
+    fn fsrs_zero_range(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
+    fn fsrs_punch_hole(file: *mut bindings::file, pos: i64, len: i64) -> c_int;
+    fn fsrs_put_cred(cred: *const bindings::cred);
+    fn fsrs_get_cred(cred: *const bindings::cred) -> *const bindings::cred;
+    fn fsrs_get_pwd(path: *mut bindings::path);
+    fn fsrs_sync_fs(mnt: *mut bindings::vfsmount) -> c_int;
+    fn fsrs_security_path_mkdir(
         dir: *const bindings::path,
         d: *mut bindings::dentry,
         mode: bindings::umode_t,
     ) -> c_int;
-    fn cfh_security_path_unlink(dir: *const bindings::path, d: *mut bindings::dentry) -> c_int;
-    fn cfh_security_path_rename(
+    fn fsrs_security_path_unlink(dir: *const bindings::path, d: *mut bindings::dentry) -> c_int;
+    fn fsrs_security_path_rename(
         od: *const bindings::path,
         o: *mut bindings::dentry,
         nd: *const bindings::path,
         n: *mut bindings::dentry,
     ) -> c_int;
-    fn cfh_security_check_dir(root: *mut bindings::dentry) -> c_int;
-    fn cfh_rename(
+    fn fsrs_security_check_dir(root: *mut bindings::dentry) -> c_int;
+    fn fsrs_rename(
         old_dir: *mut bindings::dentry,
         old: *mut bindings::dentry,
         new_dir: *mut bindings::dentry,
@@ -125,41 +125,41 @@ impl Inode {
 
     pub(crate) fn ino(&self) -> u64 {
         // SAFETY: the inode is pinned while borrowed (type invariant).
-        unsafe { cfh_i_ino(self.as_ptr()) }
+        unsafe { fsrs_i_ino(self.as_ptr()) }
     }
 
     pub(crate) fn blocks(&self) -> u64 {
         // SAFETY: the inode is pinned while borrowed (type invariant).
-        unsafe { cfh_i_blocks(self.as_ptr()) }
+        unsafe { fsrs_i_blocks(self.as_ptr()) }
     }
 
     pub(crate) fn size(&self) -> i64 {
         // SAFETY: the inode is pinned while borrowed (type invariant).
-        unsafe { cfh_i_size_read(self.as_ptr()) }
+        unsafe { fsrs_i_size_read(self.as_ptr()) }
     }
 
     /// Takes the inode lock.
     pub(crate) fn lock(&self) -> InodeLock<'_> {
         // SAFETY: the inode is pinned while borrowed; the guard unlocks.
-        unsafe { cfh_inode_lock(self.as_ptr()) };
+        unsafe { fsrs_inode_lock(self.as_ptr()) };
         InodeLock(self)
     }
 
     /// Takes a directory's inode lock in the parent lockdep class.
     pub(crate) fn lock_parent(&self) -> InodeLock<'_> {
         // SAFETY: the inode is pinned while borrowed; the guard unlocks.
-        unsafe { cfh_inode_lock_parent(self.as_ptr()) };
+        unsafe { fsrs_inode_lock_parent(self.as_ptr()) };
         InodeLock(self)
     }
 
     pub(crate) fn is_dead_dir(&self) -> bool {
         // SAFETY: the inode is pinned while borrowed (type invariant).
-        unsafe { cfh_is_deaddir(self.as_ptr()) }
+        unsafe { fsrs_is_deaddir(self.as_ptr()) }
     }
 
     pub(crate) fn dir_ops_ok(&self) -> bool {
         // SAFETY: the inode is pinned while borrowed (type invariant).
-        unsafe { cfh_dir_ops_ok(self.as_ptr()) }
+        unsafe { fsrs_dir_ops_ok(self.as_ptr()) }
     }
 }
 
@@ -182,7 +182,7 @@ impl InodeLock<'_> {
     /// no other cache may use it and the daemon may not cull it.
     pub(crate) fn in_use(&self) -> bool {
         // SAFETY: the lock is held, which is what guards i_flags.
-        unsafe { cfh_inode_test_kernel_file(self.0.as_ptr()) }
+        unsafe { fsrs_inode_test_kernel_file(self.0.as_ptr()) }
     }
 
     /// Marks the inode in use for object `obj` (a directory: `None`);
@@ -201,7 +201,7 @@ impl InodeLock<'_> {
     /// Takes the in-use mark off (traced as mark_inactive).
     pub(crate) fn unmark_in_use(&self, obj: Option<u32>) {
         // SAFETY: the lock is held.
-        unsafe { cfh_inode_clear_kernel_file(self.0.as_ptr()) };
+        unsafe { fsrs_inode_clear_kernel_file(self.0.as_ptr()) };
         trace::mark_inactive(obj, self.0);
     }
 
@@ -212,7 +212,7 @@ impl InodeLock<'_> {
             return false;
         }
         // SAFETY: the lock is held.
-        unsafe { cfh_inode_set_kernel_file(self.0.as_ptr()) };
+        unsafe { fsrs_inode_set_kernel_file(self.0.as_ptr()) };
         true
     }
 }
@@ -220,7 +220,7 @@ impl InodeLock<'_> {
 impl Drop for InodeLock<'_> {
     fn drop(&mut self) {
         // SAFETY: taken in Inode::lock* (type invariant).
-        unsafe { cfh_inode_unlock(self.0.as_ptr()) };
+        unsafe { fsrs_inode_unlock(self.0.as_ptr()) };
     }
 }
 
@@ -243,7 +243,7 @@ unsafe impl Sync for Dentry {}
 unsafe impl AlwaysRefCounted for Dentry {
     fn inc_ref(&self) {
         // SAFETY: `&self` proves a reference is held.
-        unsafe { cfh_dget(self.as_ptr()) };
+        unsafe { fsrs_dget(self.as_ptr()) };
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
@@ -270,45 +270,45 @@ impl Dentry {
     /// The inode, if the dentry is positive.
     pub(crate) fn inode(&self) -> Option<&Inode> {
         // SAFETY: our reference keeps the dentry alive (type invariant).
-        let i = unsafe { cfh_d_inode(self.as_ptr()) };
+        let i = unsafe { fsrs_d_inode(self.as_ptr()) };
         // SAFETY: a positive dentry pins its inode while referenced.
         (!i.is_null()).then(|| unsafe { Inode::from_raw(i) })
     }
 
     pub(crate) fn is_negative(&self) -> bool {
         // SAFETY: as above.
-        unsafe { cfh_d_is_negative(self.as_ptr()) }
+        unsafe { fsrs_d_is_negative(self.as_ptr()) }
     }
 
     pub(crate) fn is_reg(&self) -> bool {
         // SAFETY: as above.
-        unsafe { cfh_d_is_reg(self.as_ptr()) }
+        unsafe { fsrs_d_is_reg(self.as_ptr()) }
     }
 
     pub(crate) fn is_dir(&self) -> bool {
         // SAFETY: as above.
-        unsafe { cfh_d_is_dir(self.as_ptr()) }
+        unsafe { fsrs_d_is_dir(self.as_ptr()) }
     }
 
     pub(crate) fn can_lookup(&self) -> bool {
         // SAFETY: as above.
-        unsafe { cfh_d_can_lookup(self.as_ptr()) }
+        unsafe { fsrs_d_can_lookup(self.as_ptr()) }
     }
 
     pub(crate) fn unhashed(&self) -> bool {
         // SAFETY: as above.
-        unsafe { cfh_d_unhashed(self.as_ptr()) }
+        unsafe { fsrs_d_unhashed(self.as_ptr()) }
     }
 
     pub(crate) fn is_mountpoint(&self) -> bool {
         // SAFETY: as above.
-        unsafe { cfh_d_mountpoint(self.as_ptr()) }
+        unsafe { fsrs_d_mountpoint(self.as_ptr()) }
     }
 
     /// Whether `dir` is (still) this dentry's parent.
     pub(crate) fn parent_is(&self, dir: &Dentry) -> bool {
         // SAFETY: as above; d_parent is only compared, not dereferenced.
-        unsafe { cfh_d_parent(self.as_ptr()) == dir.as_ptr() }
+        unsafe { fsrs_d_parent(self.as_ptr()) == dir.as_ptr() }
     }
 
     /// Looks `name` up in this directory, whose inode lock the caller
@@ -341,7 +341,7 @@ impl Dentry {
 
     fn sb_rdonly(&self) -> bool {
         // SAFETY: as above.
-        unsafe { cfh_sb_rdonly(self.as_ptr()) }
+        unsafe { fsrs_sb_rdonly(self.as_ptr()) }
     }
 }
 
@@ -369,7 +369,7 @@ impl Mount {
     /// Writes the backing superblock back (at withdrawal).
     pub(crate) fn sync(&self) -> Result {
         // SAFETY: the mount is pinned by our reference.
-        to_result(unsafe { cfh_sync_fs(self.as_ptr()) })
+        to_result(unsafe { fsrs_sync_fs(self.as_ptr()) })
     }
 
     /// statfs of the filesystem under `root` (a dentry on this mount).
@@ -382,7 +382,7 @@ impl Mount {
         let path = bindings::path {
             mnt: self.as_ptr(),
             // SAFETY: the mount pins its root dentry.
-            dentry: unsafe { cfh_mnt_root(self.as_ptr()) },
+            dentry: unsafe { fsrs_mnt_root(self.as_ptr()) },
         };
         statfs_path(&path)
     }
@@ -447,12 +447,12 @@ pub(crate) fn kern_path_dir(name: &CStr) -> Result<(Mount, ARef<Dentry>)> {
 /// Checks what cachefiles needs of the root of a cache.
 pub(crate) fn check_root(mnt: &Mount, root: &Dentry) -> Result {
     // SAFETY: the mount is pinned.
-    if unsafe { cfh_is_idmapped_mnt(mnt.as_ptr()) } {
+    if unsafe { fsrs_is_idmapped_mnt(mnt.as_ptr()) } {
         pr_warn!("File cache on idmapped mounts not supported");
         return Err(EINVAL);
     }
     // SAFETY: the dentry is pinned.
-    if !unsafe { cfh_root_ok(root.as_ptr()) } {
+    if !unsafe { fsrs_root_ok(root.as_ptr()) } {
         return Err(EOPNOTSUPP());
     }
     if root.sb_rdonly() {
@@ -464,7 +464,7 @@ pub(crate) fn check_root(mnt: &Mount, root: &Dentry) -> Result {
 /// The LSM's say on creating directories and files under the root.
 pub(crate) fn security_check_dir(root: &Dentry) -> Result {
     // SAFETY: the dentry is pinned.
-    match to_result(unsafe { cfh_security_check_dir(root.as_ptr()) }) {
+    match to_result(unsafe { fsrs_security_check_dir(root.as_ptr()) }) {
         Err(e) if e == EOPNOTSUPP() => Ok(()),
         r => r,
     }
@@ -475,7 +475,7 @@ pub(crate) fn security_check_dir(root: &Dentry) -> Result {
 pub(crate) fn pwd() -> (Mount, ARef<Dentry>) {
     let mut path = bindings::path::default();
     // SAFETY: `path` is writable; get_fs_pwd takes references for us.
-    unsafe { cfh_get_pwd(&mut path) };
+    unsafe { fsrs_get_pwd(&mut path) };
     // SAFETY: get_fs_pwd() always returns a valid, referenced path.
     unsafe {
         (
@@ -489,7 +489,7 @@ pub(crate) fn pwd() -> (Mount, ARef<Dentry>) {
 pub(crate) fn mkdir(mnt: &Mount, dir: &Dentry, _locked: &InodeLock<'_>, d: &Dentry) -> Result {
     let path = mnt.path(dir);
     // SAFETY: all pinned; the parent is locked as vfs_mkdir requires.
-    to_result(unsafe { cfh_security_path_mkdir(&path, d.as_ptr(), 0o700) })?;
+    to_result(unsafe { fsrs_security_path_mkdir(&path, d.as_ptr(), 0o700) })?;
     let inode = dir.inode().ok_or(ENOENT)?;
     // SAFETY: as above.
     to_result(unsafe { bindings::vfs_mkdir(idmap(), inode.as_ptr(), d.as_ptr(), 0o700) })
@@ -499,7 +499,7 @@ pub(crate) fn mkdir(mnt: &Mount, dir: &Dentry, _locked: &InodeLock<'_>, d: &Dent
 pub(crate) fn security_unlink(mnt: &Mount, dir: &Dentry, d: &Dentry) -> Result {
     let path = mnt.path(dir);
     // SAFETY: all pinned.
-    to_result(unsafe { cfh_security_path_unlink(&path, d.as_ptr()) })
+    to_result(unsafe { fsrs_security_path_unlink(&path, d.as_ptr()) })
 }
 
 /// unlink of `d` from `dir` (locked by the caller).
@@ -522,7 +522,7 @@ pub(crate) fn security_rename(
     let op = mnt.path(old_dir);
     let np = mnt.path(new_dir);
     // SAFETY: all pinned; both parents are locked by the caller's RenameLock.
-    to_result(unsafe { cfh_security_path_rename(&op, old.as_ptr(), &np, new.as_ptr()) })
+    to_result(unsafe { fsrs_security_path_rename(&op, old.as_ptr(), &np, new.as_ptr()) })
 }
 
 /// rename of `old` in `old_dir` to `new` in `new_dir`, under a RenameLock.
@@ -535,7 +535,7 @@ pub(crate) fn rename(
 ) -> Result {
     // SAFETY: all pinned; both parents are locked.
     to_result(unsafe {
-        cfh_rename(
+        fsrs_rename(
             old_dir.as_ptr(),
             old.as_ptr(),
             new_dir.as_ptr(),
@@ -634,7 +634,7 @@ unsafe impl Sync for File {}
 unsafe impl AlwaysRefCounted for File {
     fn inc_ref(&self) {
         // SAFETY: `&self` proves a reference is held.
-        unsafe { cfh_get_file(self.as_ptr()) };
+        unsafe { fsrs_get_file(self.as_ptr()) };
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
@@ -672,19 +672,19 @@ impl File {
     pub(crate) fn inode(&self) -> &Inode {
         // SAFETY: an open file always has an inode, pinned by the file,
         // which is referenced while borrowed (type invariant).
-        unsafe { Inode::from_raw(cfh_file_inode(self.as_ptr())) }
+        unsafe { Inode::from_raw(fsrs_file_inode(self.as_ptr())) }
     }
 
     /// The file's dentry, with a reference of its own.
     pub(crate) fn dentry(&self) -> ARef<Dentry> {
         // SAFETY: an open file pins its dentry, which is live while the
         // file is borrowed; ARef::from takes our own reference.
-        ARef::from(unsafe { &*cfh_file_dentry(self.as_ptr()).cast::<Dentry>() })
+        ARef::from(unsafe { &*fsrs_file_dentry(self.as_ptr()).cast::<Dentry>() })
     }
 
     pub(crate) fn has_rw_iter(&self) -> bool {
         // SAFETY: the file is pinned.
-        unsafe { cfh_file_has_rw_iter(self.as_ptr()) }
+        unsafe { fsrs_file_has_rw_iter(self.as_ptr()) }
     }
 
     pub(crate) fn llseek(&self, pos: i64, whence: u32) -> Result<i64> {
@@ -698,29 +698,29 @@ impl File {
 
     pub(crate) fn truncate(&self, size: i64) -> Result {
         // SAFETY: the file (and so its path) is pinned.
-        let r: c_long = unsafe { bindings::vfs_truncate(cfh_file_path(self.as_ptr()), size) };
+        let r: c_long = unsafe { bindings::vfs_truncate(fsrs_file_path(self.as_ptr()), size) };
         to_result(r as c_int)
     }
 
     /// notify_change(ATTR_SIZE); the caller holds the inode lock.
     pub(crate) fn set_size(&self, _locked: &InodeLock<'_>, size: i64) -> Result {
         // SAFETY: the file is pinned and its inode locked.
-        to_result(unsafe { cfh_set_size(self.as_ptr(), size) })
+        to_result(unsafe { fsrs_set_size(self.as_ptr(), size) })
     }
 
     pub(crate) fn zero_range(&self, pos: i64, len: i64) -> Result {
         // SAFETY: the file is pinned.
-        to_result(unsafe { cfh_zero_range(self.as_ptr(), pos, len) })
+        to_result(unsafe { fsrs_zero_range(self.as_ptr(), pos, len) })
     }
 
     pub(crate) fn punch_hole(&self, pos: i64, len: i64) -> Result {
         // SAFETY: the file is pinned.
-        to_result(unsafe { cfh_punch_hole(self.as_ptr(), pos, len) })
+        to_result(unsafe { fsrs_punch_hole(self.as_ptr(), pos, len) })
     }
 
     pub(crate) fn touch_atime(&self) {
         // SAFETY: the file (and so its path) is pinned.
-        unsafe { bindings::touch_atime(cfh_file_path(self.as_ptr())) };
+        unsafe { bindings::touch_atime(fsrs_file_path(self.as_ptr())) };
     }
 
     /// mnt_want_write_file() / mnt_drop_write_file() around `f`.
@@ -799,12 +799,12 @@ unsafe impl Sync for Credential {}
 unsafe impl AlwaysRefCounted for Credential {
     fn inc_ref(&self) {
         // SAFETY: `&self` proves a reference is held.
-        unsafe { cfh_get_cred(self.as_ptr()) };
+        unsafe { fsrs_get_cred(self.as_ptr()) };
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: the caller gives up a reference it holds.
-        unsafe { cfh_put_cred(obj.as_ref().as_ptr()) };
+        unsafe { fsrs_put_cred(obj.as_ref().as_ptr()) };
     }
 }
 

@@ -31,8 +31,8 @@ use kernel::{
 #[allow(improper_ctypes)]
 extern "C" {
     // rust/helpers/slab.c: both are macros in 6.12.
-    fn kext_kmem_cache_create(name: *const u8, size: u32, align: u32) -> *mut bindings::kmem_cache;
-    fn kext_kmem_cache_alloc(
+    fn fsrs_kmem_cache_create(name: *const u8, size: u32, align: u32) -> *mut bindings::kmem_cache;
+    fn fsrs_kmem_cache_alloc(
         cache: *mut bindings::kmem_cache,
         flags: bindings::gfp_t,
     ) -> *mut c_void;
@@ -75,7 +75,7 @@ impl<T> Jar<T> {
         let align = core::mem::align_of::<SlabArcInner<T>>() as u32;
         // SAFETY: `name` is NUL-terminated and 'static (the cache keeps the
         // pointer); kmem_cache_create() has no other precondition.
-        let cache = unsafe { kext_kmem_cache_create(name.as_char_ptr().cast(), size, align) };
+        let cache = unsafe { fsrs_kmem_cache_create(name.as_char_ptr().cast(), size, align) };
         if cache.is_null() {
             return Err(AllocError.into());
         }
@@ -158,7 +158,7 @@ impl<T: InJar> SlabArc<T> {
         let cache = T::jar().get().ok_or(AllocError)?;
         // SAFETY: `cache` is live (invariant of `Jar`); GFP_KERNEL, and
         // callers run in process context.
-        let mem = unsafe { kext_kmem_cache_alloc(cache.as_ptr(), bindings::GFP_KERNEL) };
+        let mem = unsafe { fsrs_kmem_cache_alloc(cache.as_ptr(), bindings::GFP_KERNEL) };
         let inner = NonNull::new(mem.cast::<SlabArcInner<T>>()).ok_or(AllocError)?;
         let p = inner.as_ptr();
         // SAFETY: `p` is a fresh allocation sized and aligned for

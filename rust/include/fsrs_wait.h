@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Prototypes of rust/helpers/wait.c: wait queues and poll. */
+#ifndef FSRS_WAIT_H
+#define FSRS_WAIT_H
+
+#include <linux/types.h>
+
+struct wait_queue_head;
+struct file;
+struct poll_table_struct;
+
+void fsrs_init_waitqueue(struct wait_queue_head *wq);
+void fsrs_wake_up_all(struct wait_queue_head *wq);
+void fsrs_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_table_struct *pt);
+
+#endif
