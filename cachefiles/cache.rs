@@ -12,12 +12,12 @@
 
 use crate::daemon_cmd::Limits;
 use crate::fsc::{AcquiredCache, VolumeCookie};
+use crate::kext::error::code::*;
 use crate::kext::slab::SlabArc;
 use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
 use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
-use crate::kext::error::code::*;
 use crate::sys::WaitQueue;
 use crate::vfs::{self, Credential, Mount, NewCred, Secure};
 use crate::volume::Volume;
@@ -285,7 +285,7 @@ impl Cache {
         secid: Option<u32>,
         limits: &Limits,
     ) -> Result {
-        let cred = Credential::for_cache(secid)?;
+        let cred = vfs::cache_credential(secid)?;
         let secure = Secure::begin(&cred);
         let (mnt, root) = vfs::kern_path_dir(dir)?;
         vfs::check_root(&mnt, &root)?;
@@ -295,8 +295,11 @@ impl Cache {
         // cachefiles_determine_cache_security()).
         let new = NewCred::prepare()?;
         drop(secure);
-        let cred = new.create_files_as(&root)?;
-        let _secure = Secure::begin(&cred);
+        let cred = vfs::create_files_as(new, &root)?;
+        // The override borrows its own reference: `cred` moves into the
+        // Bound below while it is in force.
+        let in_force = cred.clone();
+        let _secure = Secure::begin(&in_force);
         vfs::security_check_dir(&root)?;
 
         let st = mnt.statfs(&root)?;

@@ -5,11 +5,11 @@
 
 use crate::cache::{flag, Cache};
 use crate::daemon_cmd::{self, BindMode, Limit, LimitError, Limits, Verb};
+use crate::kext::error::code::*;
 use crate::log::pr_err;
 use crate::miscdev::{DeviceFile, PollTable};
 use crate::namei;
 use crate::sys;
-use crate::kext::error::code::*;
 use crate::vfs::{self, Secure};
 use core::{
     pin::Pin,

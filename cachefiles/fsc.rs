@@ -26,8 +26,9 @@ use kernel::{
 extern "C" {
     fn fsrs_cookie_key(cookie: *mut bindings::fscache_cookie) -> *mut u8;
     fn fsrs_cookie_aux(cookie: *mut bindings::fscache_cookie) -> *mut u8;
-    fn fsrs_cres_cookie(cres: *mut bindings::netfs_cache_resources)
-        -> *mut bindings::fscache_cookie;
+    fn fsrs_cres_cookie(
+        cres: *mut bindings::netfs_cache_resources,
+    ) -> *mut bindings::fscache_cookie;
     fn fsrs_count_object(cache: *mut bindings::fscache_cache);
     fn fsrs_uncount_object(cache: *mut bindings::fscache_cache);
     fn fsrs_wait_for_objects(cache: *mut bindings::fscache_cache);

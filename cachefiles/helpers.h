@@ -29,6 +29,11 @@ void fsrs_uncount_object(struct fscache_cache *cache);
 void fsrs_volume_pin_access(struct fscache_volume *volume);
 void fsrs_wait_for_objects(struct fscache_cache *cache);
 
+/* vfs.c: what cachefiles requires of directories and of a cache's root. */
+bool fsrs_dir_ops_ok(const struct inode *inode);
+bool fsrs_root_ok(const struct dentry *root);
+int fsrs_security_check_dir(struct dentry *root);
+
 /* params.c: the debug module parameter, the error-injection sysctl. */
 unsigned int fsrs_debug_mask(void);
 void fsrs_set_debug_mask(unsigned int mask);

@@ -19,10 +19,10 @@ use crate::cache::SpaceFor;
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{self, cookie_flag, Cookie};
 use crate::interface::object_of;
+use crate::kext::error::code::*;
 use crate::kext::slab::SlabArc;
 use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
-use crate::kext::error::code::*;
 use crate::trace::{self, ObjRef, PrepRead};
 use crate::vfs::{File, Inode, Secure};
 use core::ffi::c_void;
@@ -98,7 +98,7 @@ pub(crate) unsafe fn cres_file(cres: *mut bindings::netfs_cache_resources) -> Op
     // operation holds a reference on until end_operation.
     let p = unsafe { (*cres).cache_priv2 } as *mut bindings::file;
     // SAFETY: as above; ARef::from takes a reference of our own.
-    (!p.is_null()).then(|| ARef::from(unsafe { File::from_raw(p) }))
+    (!p.is_null()).then(|| ARef::from(unsafe { File::from_raw_file(p) }))
 }
 
 /// The object of an operation.

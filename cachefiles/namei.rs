@@ -5,10 +5,10 @@
 use crate::cache::Cache;
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::io_error;
-use crate::log::{pr_err, pr_notice};
 use crate::kext::error::code::*;
+use crate::log::{pr_err, pr_notice};
 use crate::trace::{self, Kill};
-use crate::vfs::{self, Dentry, InodeLock, Mount, RenameLock};
+use crate::vfs::{self, Dentry, InUse, InodeLock, Mount, RenameLock};
 use kernel::{prelude::*, types::ARef};
 
 pub(crate) use crate::log::Name;
@@ -96,7 +96,7 @@ pub(crate) fn get_directory(
         return Err(EBUSY);
     }
     drop(slock);
-    let dir_ops_ok = inode.dir_ops_ok();
+    let dir_ops_ok = vfs::dir_ops_ok(inode);
     let sub = Dir(sub);
     if !sub.can_lookup() {
         pr_err!("{} is not a directory\n", Name(name));

@@ -14,10 +14,10 @@ pub(crate) use netfs::{CacheResources, Completion, Mapping};
 use netfs::{WriteRequest, NOBUFS};
 
 use crate::cache;
-use crate::kext::error::code::ENOBUFS;
 use crate::cookie::{self, Cookie};
 use crate::cookie_state::{self as cs, State};
 use crate::cookie_sys;
+use crate::kext::error::code::ENOBUFS;
 use crate::stats;
 use crate::trace;
 use kernel::{bindings, ffi::c_long, prelude::*};

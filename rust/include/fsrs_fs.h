@@ -32,8 +32,6 @@ void fsrs_inode_unlock(struct inode *inode);
 bool fsrs_inode_test_kernel_file(const struct inode *inode);
 void fsrs_inode_set_kernel_file(struct inode *inode);
 void fsrs_inode_clear_kernel_file(struct inode *inode);
-bool fsrs_dir_ops_ok(const struct inode *inode);
-bool fsrs_root_ok(const struct dentry *root);
 bool fsrs_sb_rdonly(const struct dentry *d);
 bool fsrs_is_idmapped_mnt(const struct vfsmount *mnt);
 struct dentry *fsrs_mnt_root(const struct vfsmount *mnt);
@@ -51,7 +49,6 @@ int fsrs_sync_fs(struct vfsmount *mnt);
 int fsrs_security_path_mkdir(const struct path *dir, struct dentry *d, umode_t mode);
 int fsrs_security_path_unlink(const struct path *dir, struct dentry *d);
 int fsrs_security_path_rename(const struct path *od, struct dentry *o, const struct path *nd, struct dentry *n);
-int fsrs_security_check_dir(struct dentry *root);
 int fsrs_rename(struct dentry *old_dir, struct dentry *old, struct dentry *new_dir, struct dentry *new);
 
 #endif

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Inodes, borrowed from the dentry or file that pins them, and the inode
+//! lock. Upstream: none (6.18 has no inode abstraction usable here).
+
+use super::namei::RenameLock;
+use kernel::{bindings, types::Opaque};
+
+// Only pointers to these C types cross; their layout does not matter here.
+#[allow(improper_ctypes)]
+extern "C" {
+    // rust/helpers/fs.c
+    fn fsrs_is_deaddir(inode: *mut bindings::inode) -> bool;
+    fn fsrs_i_ino(inode: *const bindings::inode) -> u64;
+    fn fsrs_i_blocks(inode: *const bindings::inode) -> u64;
+    fn fsrs_inode_lock(inode: *mut bindings::inode);
+    fn fsrs_inode_lock_parent(inode: *mut bindings::inode);
+    fn fsrs_inode_unlock(inode: *mut bindings::inode);
+    fn fsrs_inode_test_kernel_file(inode: *const bindings::inode) -> bool;
+    fn fsrs_inode_set_kernel_file(inode: *mut bindings::inode);
+    fn fsrs_inode_clear_kernel_file(inode: *mut bindings::inode);
+    fn fsrs_i_size_read(inode: *const bindings::inode) -> i64;
+}
+
+/// A `struct inode`.
+///
+/// # Invariants
+///
+/// Only references to it exist, borrowed from the dentry or file that
+/// pins the inode, so it is live for as long as they are.
+#[repr(transparent)]
+pub struct Inode(Opaque<bindings::inode>);
+
+// SAFETY: the accessors are the VFS's own, safe on any thread.
+unsafe impl Send for Inode {}
+// SAFETY: see `Send`.
+unsafe impl Sync for Inode {}
+
+impl Inode {
+    /// # Safety
+    ///
+    /// `p` must be an inode pinned for `'a`.
+    pub unsafe fn from_raw<'a>(p: *mut bindings::inode) -> &'a Inode {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*p.cast::<Inode>() }
+    }
+
+    pub fn as_ptr(&self) -> *mut bindings::inode {
+        self.0.get()
+    }
+
+    pub fn ino(&self) -> u64 {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
+        unsafe { fsrs_i_ino(self.as_ptr()) }
+    }
+
+    pub fn blocks(&self) -> u64 {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
+        unsafe { fsrs_i_blocks(self.as_ptr()) }
+    }
+
+    pub fn size(&self) -> i64 {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
+        unsafe { fsrs_i_size_read(self.as_ptr()) }
+    }
+
+    /// Takes the inode lock.
+    pub fn lock(&self) -> InodeLock<'_> {
+        // SAFETY: the inode is pinned while borrowed; the guard unlocks.
+        unsafe { fsrs_inode_lock(self.as_ptr()) };
+        InodeLock(self)
+    }
+
+    /// Takes a directory's inode lock in the parent lockdep class.
+    pub fn lock_parent(&self) -> InodeLock<'_> {
+        // SAFETY: the inode is pinned while borrowed; the guard unlocks.
+        unsafe { fsrs_inode_lock_parent(self.as_ptr()) };
+        InodeLock(self)
+    }
+
+    pub fn is_dead_dir(&self) -> bool {
+        // SAFETY: the inode is pinned while borrowed (type invariant).
+        unsafe { fsrs_is_deaddir(self.as_ptr()) }
+    }
+}
+
+/// A held inode lock.
+///
+/// # Invariants
+///
+/// `0`'s inode lock is held by this task until the guard is dropped.
+#[must_use = "the inode is unlocked at once if the guard is dropped"]
+pub struct InodeLock<'a>(&'a Inode);
+
+/// Proof that a directory's inode lock is held (by an InodeLock on it, or
+/// by a RenameLock over it).
+pub trait DirLocked {}
+impl DirLocked for InodeLock<'_> {}
+impl DirLocked for RenameLock<'_> {}
+
+impl InodeLock<'_> {
+    /// The S_KERNEL_FILE mark: set while a cache uses the file, so that
+    /// no other cache may use it and the daemon may not cull it.
+    pub fn in_use(&self) -> bool {
+        // SAFETY: the lock is held (type invariant), which guards i_flags.
+        unsafe { fsrs_inode_test_kernel_file(self.0.as_ptr()) }
+    }
+
+    /// The locked inode.
+    pub fn inode(&self) -> &Inode {
+        self.0
+    }
+
+    /// Sets the S_KERNEL_FILE mark; false if it already was set.
+    pub fn set_kernel_file(&self) -> bool {
+        if self.in_use() {
+            return false;
+        }
+        // SAFETY: the lock is held (type invariant), which guards i_flags.
+        unsafe { fsrs_inode_set_kernel_file(self.0.as_ptr()) };
+        true
+    }
+
+    /// Clears the S_KERNEL_FILE mark.
+    pub fn clear_kernel_file(&self) {
+        // SAFETY: the lock is held (type invariant), which guards i_flags.
+        unsafe { fsrs_inode_clear_kernel_file(self.0.as_ptr()) };
+    }
+}
+
+impl Drop for InodeLock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: taken in Inode::lock* (type invariant).
+        unsafe { fsrs_inode_unlock(self.0.as_ptr()) };
+    }
+}
