@@ -5,6 +5,10 @@
 
 use crate::log::{pr_err, pr_info};
 use kernel::{c_str, prelude::*};
+use kext::miscdevice::{MiscDeviceOptions, MiscDeviceRegistration};
+
+// /dev/cachefiles's file operations (owned by this module).
+misc_fops!(static DAEMON_FOPS: daemon::Daemon);
 
 mod cache;
 mod coherency;
@@ -18,7 +22,6 @@ mod io;
 mod kext;
 mod key;
 mod log;
-mod miscdev;
 mod namei;
 mod object;
 mod space;
@@ -36,7 +39,7 @@ module! {
 }
 
 struct CacheFiles {
-    _dev: miscdev::Registration<daemon::Daemon>,
+    _dev: Pin<KBox<MiscDeviceRegistration<daemon::Daemon>>>,
     _einj: error_inject::Registration,
     // Dropped last: after the device, when no cache and so no object is
     // left (Drop below flushes the deferred I/O frees first).
@@ -44,15 +47,21 @@ struct CacheFiles {
 }
 
 impl kernel::Module for CacheFiles {
-    fn init(module: &'static ThisModule) -> Result<Self> {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         let jar = object::OBJECT_JAR.create(c_str!("cachefiles_object_jar"))?;
         let einj = error_inject::Registration::register().inspect_err(|e| {
             pr_err!("failed to register: {}\n", e.to_errno());
         })?;
-        let dev =
-            miscdev::Registration::register(c_str!("cachefiles"), module).inspect_err(|e| {
-                pr_err!("failed to register the misc device: {:?}\n", e);
-            })?;
+        let opts = MiscDeviceOptions {
+            name: c_str!("cachefiles"),
+        };
+        let dev = KBox::pin_init(
+            MiscDeviceRegistration::register(opts, &DAEMON_FOPS),
+            GFP_KERNEL,
+        )
+        .inspect_err(|e| {
+            pr_err!("failed to register the misc device: {:?}\n", e);
+        })?;
         pr_info!("Loaded (fscache-rs)\n");
         Ok(CacheFiles {
             _dev: dev,

@@ -6,8 +6,9 @@
 use crate::cache::{flag, Cache};
 use crate::daemon_cmd::{self, BindMode, Limit, LimitError, Limits, Verb};
 use crate::kext::error::code::*;
+use crate::kext::miscdevice::MiscDevice;
+use crate::kext::sync::poll::PollTable;
 use crate::log::pr_err;
-use crate::miscdev::{DeviceFile, PollTable};
 use crate::namei;
 use crate::sys;
 use crate::vfs::{self, Secure};
@@ -16,7 +17,6 @@ use core::{
     sync::atomic::{AtomicBool, Ordering},
 };
 use kernel::{
-    ffi::c_uint,
     new_mutex,
     page::PAGE_SIZE,
     prelude::*,
@@ -230,7 +230,10 @@ impl Daemon {
     }
 }
 
-impl DeviceFile for Daemon {
+#[vtable]
+impl MiscDevice for Daemon {
+    type Ptr = Pin<KBox<Self>>;
+
     fn open() -> Result<Pin<KBox<Self>>> {
         if !sys::capable_sys_admin() {
             return Err(EPERM);
@@ -253,7 +256,23 @@ impl DeviceFile for Daemon {
         )
     }
 
-    fn read(&self, out: &mut UserSliceWriter) -> Result<usize> {
+    fn read(this: Pin<&Self>, out: &mut UserSliceWriter) -> Result<usize> {
+        this.get_ref().read_status(out)
+    }
+
+    fn write(this: Pin<&Self>, input: UserSliceReader) -> Result<usize> {
+        this.get_ref().write_command(input)
+    }
+
+    fn poll(this: Pin<&Self>, table: &PollTable<'_>) -> u32 {
+        table.register_wait(this.get_ref().cache.pollwq());
+        this.cache.poll_mask()
+    }
+}
+
+impl Daemon {
+    /// read(2): the status line.
+    fn read_status(&self, out: &mut UserSliceWriter) -> Result<usize> {
         // An unbound cache has no status to report: end of file, as in C.
         if !self.cache.test(flag::READY) {
             return Ok(0);
@@ -267,7 +286,8 @@ impl DeviceFile for Daemon {
         Ok(line.len())
     }
 
-    fn write(&self, input: UserSliceReader) -> Result<usize> {
+    /// write(2): one command.
+    fn write_command(&self, input: UserSliceReader) -> Result<usize> {
         if self.cache.test(flag::DEAD) {
             return Err(EIO);
         }
@@ -285,10 +305,5 @@ impl DeviceFile for Daemon {
         }
         self.run(verb, args)?;
         Ok(len)
-    }
-
-    fn poll(&self, table: &PollTable) -> c_uint {
-        table.register(self.cache.pollwq());
-        self.cache.poll_mask()
     }
 }

@@ -1,25 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Safe wrappers for the few kernel services the daemon interface uses
 //! that the `kernel` crate does not wrap: capabilities, security contexts,
-//! and the wait queue the daemon polls.
+//! the debug mask.
 
-use kernel::{bindings, error::to_result, ffi::c_int, prelude::*, types::Opaque};
+use kernel::{bindings, error::to_result, ffi::c_int, prelude::*};
 
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
 extern "C" {
-    // helpers.c: security_secctx_to_secid() is a static inline without LSMs.
+    // rust/helpers/cred.c: security_secctx_to_secid() is a static inline
+    // without LSMs.
     fn fsrs_security_secctx_to_secid(secdata: *const u8, seclen: u32, secid: *mut u32) -> c_int;
     fn fsrs_debug_mask() -> u32;
     fn fsrs_might_sleep();
     fn fsrs_set_debug_mask(mask: u32);
-    fn fsrs_init_waitqueue(wq: *mut bindings::wait_queue_head);
-    fn fsrs_wake_up_all(wq: *mut bindings::wait_queue_head);
-    fn fsrs_poll_wait(
-        file: *mut bindings::file,
-        wq: *mut bindings::wait_queue_head,
-        pt: *mut bindings::poll_table_struct,
-    );
 }
 
 /// The debug mask: the `debug` module parameter, which the daemon's
@@ -56,49 +50,4 @@ pub(crate) fn secctx_to_secid(ctx: &[u8]) -> Result<u32> {
     // SAFETY: `ctx` is valid for `len` bytes; `secid` is a valid out pointer.
     to_result(unsafe { fsrs_security_secctx_to_secid(ctx.as_ptr(), len, &mut secid) })?;
     Ok(secid)
-}
-
-/// A wait queue pollers of the device sleep on.
-#[pin_data]
-pub(crate) struct WaitQueue {
-    #[pin]
-    wq: Opaque<bindings::wait_queue_head>,
-}
-
-// SAFETY: a wait queue is designed to be shared between threads.
-unsafe impl Send for WaitQueue {}
-// SAFETY: as above.
-unsafe impl Sync for WaitQueue {}
-
-impl WaitQueue {
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(WaitQueue {
-            // SAFETY: init_waitqueue_head() initialises the slot in place;
-            // it is pinned from here on.
-            wq <- unsafe {
-                Opaque::ffi_init(|slot: *mut bindings::wait_queue_head| fsrs_init_waitqueue(slot))
-            },
-        })
-    }
-
-    pub(crate) fn wake_all(&self) {
-        // SAFETY: initialised in new().
-        unsafe { fsrs_wake_up_all(self.wq.get()) };
-    }
-
-    /// Registers `file`'s poll table on this queue.
-    ///
-    /// # Safety
-    ///
-    /// `file` and `pt` must be the arguments of the f_op->poll call in
-    /// progress, and the queue must outlive the file's pollers (it lives
-    /// as long as the file's private data).
-    pub(crate) unsafe fn poll_wait(
-        &self,
-        file: *mut bindings::file,
-        pt: *mut bindings::poll_table_struct,
-    ) {
-        // SAFETY: per the contract.
-        unsafe { fsrs_poll_wait(file, self.wq.get(), pt) };
-    }
 }

@@ -12,4 +12,6 @@
 pub mod cred;
 pub mod error;
 pub mod fs;
+pub mod miscdevice;
 pub mod slab;
+pub mod sync;

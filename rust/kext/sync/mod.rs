@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Synchronisation primitives 6.12's `kernel::sync` lacks.
+
+pub mod poll;
