@@ -134,3 +134,86 @@ pub fn check_volume(read: &[u8], coherency: &[u8]) -> VolumeCheck {
     }
     VolumeCheck::Ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_xattr_round_trip() {
+        let mut buf = [0u8; MAX_OBJECT_XATTR_LEN];
+        let aux = b"\x01\x02\x03\x04";
+        let n = encode_object(0x1234_5678_9abc, Content::NoData, aux, &mut buf).unwrap();
+        assert_eq!(n, 22);
+        assert_eq!(
+            &buf[..n],
+            b"\x00\x00\x12\x34\x56\x78\x9a\xbc\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01\x02\x03\x04"
+        );
+        assert_eq!(
+            check_object(&buf[..n], n, aux, 0x1234_5678_9abc),
+            ObjectCheck::Ok
+        );
+        assert_eq!(check_object(&buf[..n], n, aux, 1), ObjectCheck::ObjectSize);
+        assert_eq!(
+            check_object(&buf[..n], n, b"\x01\x02\x03\x05", 0x1234_5678_9abc),
+            ObjectCheck::Aux
+        );
+        assert_eq!(
+            check_object(&buf[..n - 1], n, aux, 0x1234_5678_9abc),
+            ObjectCheck::Xattr
+        );
+        let mut bad = buf;
+        bad[16] = 2;
+        assert_eq!(
+            check_object(&bad[..n], n, aux, 0x1234_5678_9abc),
+            ObjectCheck::Type
+        );
+        bad[16] = 1;
+        bad[17] = Content::Dirty as u8;
+        assert_eq!(
+            check_object(&bad[..n], n, aux, 0x1234_5678_9abc),
+            ObjectCheck::Dirty
+        );
+    }
+
+    #[test]
+    fn garbage_object_xattrs_are_never_accepted_wrongly() {
+        // Any xattr that is not exactly what encode_object makes is refused.
+        let aux = b"coherency";
+        let mut good = [0u8; MAX_OBJECT_XATTR_LEN];
+        let n = encode_object(4096, Content::All, aux, &mut good).unwrap();
+        let mut seed = 0x9e37_79b9_u32;
+        for _ in 0..100_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let len = (seed as usize) % (n + 4);
+            let mut junk = good;
+            let pos = (seed >> 8) as usize % n;
+            junk[pos] ^= ((seed >> 16) as u8) | 1;
+            let verdict = check_object(&junk[..len.min(n)], n, aux, 4096);
+            let same = len >= n && junk[..n] == good[..n];
+            if verdict == ObjectCheck::Ok {
+                assert!(
+                    same || (pos == 17 && junk[17] != Content::Dirty as u8)
+                        || (pos >= 8 && pos < 16)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn volume_xattr() {
+        let mut buf = [0u8; MAX_VOLUME_XATTR_LEN];
+        let n = encode_volume(b"\xaa\xbb", &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"\x00\x00\x00\x00\xaa\xbb");
+        assert_eq!(check_volume(&buf[..n], b"\xaa\xbb"), VolumeCheck::Ok);
+        assert_eq!(check_volume(&buf[..n], b"\xaa\xbc"), VolumeCheck::Compare);
+        assert_eq!(check_volume(&buf[..n - 1], b"\xaa\xbb"), VolumeCheck::Xattr);
+        assert_eq!(
+            check_volume(b"\x00\x00\x00\x01\xaa\xbb", b"\xaa\xbb"),
+            VolumeCheck::Reserved
+        );
+        assert_eq!(encode_volume(b"", &mut buf), Some(4));
+    }
+}

@@ -158,3 +158,54 @@ pub fn fanout_name(i: u8) -> [u8; 3] {
     let hex = b"0123456789abcdef";
     [b'@', hex[usize::from(i >> 4)], hex[usize::from(i & 15)]]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"\x13\xc1\x98\x00\x00\x00\x00\x00", b"T98c113,"),
+            (b"abc", b"Dabc"),
+            (b"a b", b"E0x1yo"),
+            (b"\x00", b"S"),
+            (b"\xff\xfe\xfd\xfc\xfb\xfa\xf9", b"E2-Xv-YLL_V300"),
+            (b"/etc", b"S2f657463"),
+            (b"\x01\x02\x03\x04\x05\x06\x07\x08\x09", b"E018M04kw17wg2"),
+            // 0x7f is accepted as printable, '/' and space are not.
+            (b"a\x7f~!", b"Da\x7f~!"),
+        ];
+        for (key, want) in cases {
+            let got = cook_key(key).expect("short keys encode");
+            assert_eq!(got.as_bytes(), *want, "key {:x?}", key);
+        }
+    }
+
+    #[test]
+    fn key_limits() {
+        assert!(cook_key(&[b'x'; MAX_KEY_LEN]).is_some());
+        assert!(cook_key(&[b'x'; MAX_KEY_LEN + 1]).is_none());
+        // Every length and byte pattern fits the name buffer.
+        for len in 0..=MAX_KEY_LEN {
+            for fill in [0u8, 1, 0x20, 0x7f, 0x80, 0xff] {
+                let key: Vec<u8> = (0..len).map(|i| fill.wrapping_add(i as u8)).collect();
+                let name = cook_key(&key).unwrap();
+                assert!(name.as_bytes().len() <= MAX_NAME_LEN);
+                assert!(!name.as_bytes().contains(&b'/'));
+                assert!(!name.as_bytes().contains(&0));
+            }
+        }
+    }
+
+    #[test]
+    fn volume_and_fanout_names() {
+        let mut buf = [0u8; 64];
+        let n = volume_dir_name(b"9p,share,", &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"I9p,share,");
+        assert_eq!(&fanout_name(0), b"@00");
+        assert_eq!(&fanout_name(0x7f), b"@7f");
+        assert_eq!(&fanout_name(0xff), b"@ff");
+        assert!(volume_dir_name(b"toolong", &mut [0u8; 4]).is_none());
+    }
+}

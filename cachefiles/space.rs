@@ -150,3 +150,100 @@ impl core::fmt::Write for LineBuf {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon_cmd::Limits;
+
+    #[test]
+    fn thresholds_and_culling() {
+        let t = Thresholds::from_statfs(&Limits::default(), 1000, 65536);
+        assert_eq!((t.frun, t.fcull, t.fstop), (70, 50, 10));
+        assert_eq!((t.brun, t.bcull, t.bstop), (655 * 7, 655 * 5, 655));
+        // Plenty of space: nothing changes.
+        assert_eq!(
+            assess(&t, 500, 60000, 0, 0, 0, false),
+            (Verdict::Plenty, CullChange::None)
+        );
+        // Below cull: go ahead, begin culling (once).
+        assert_eq!(
+            assess(&t, 500, 3000, 0, 0, 0, false),
+            (Verdict::Cull, CullChange::Begin)
+        );
+        assert_eq!(
+            assess(&t, 500, 3000, 0, 0, 0, true),
+            (Verdict::Cull, CullChange::None)
+        );
+        // Blocks in flight count against the free space.
+        assert_eq!(
+            assess(&t, 500, 5000, 2000, 0, 0, true),
+            (Verdict::Cull, CullChange::None)
+        );
+        // Below stop: refuse.
+        assert_eq!(
+            assess(&t, 5, 60000, 0, 0, 0, false),
+            (Verdict::Stop, CullChange::Begin)
+        );
+        assert_eq!(
+            assess(&t, 500, 700, 0, 0, 100, true),
+            (Verdict::Stop, CullChange::None)
+        );
+        // Between cull and run while culling: keep culling; above run: cease.
+        assert_eq!(
+            assess(&t, 60, 60000, 0, 0, 0, true),
+            (Verdict::Plenty, CullChange::None)
+        );
+        assert_eq!(
+            assess(&t, 70, 4585, 0, 0, 0, true),
+            (Verdict::Plenty, CullChange::Cease)
+        );
+        // Saturating arithmetic: more asked than free is simply none free.
+        assert_eq!(
+            assess(&t, 0, 0, u64::MAX, u64::MAX, u64::MAX, true).0,
+            Verdict::Stop
+        );
+    }
+
+    #[test]
+    fn status_line() {
+        let mut line = LineBuf::new();
+        let s = Status {
+            culling: true,
+            t: Thresholds {
+                frun: 0x46,
+                fcull: 0x32,
+                fstop: 0xa,
+                brun: 0x11e9,
+                bcull: 0xcc7,
+                bstop: 0x28f,
+            },
+            f_released: 3,
+            b_released: 0x80,
+        };
+        s.format(&mut line).unwrap();
+        assert_eq!(
+            std::str::from_utf8(line.as_bytes()).unwrap(),
+            "cull=1 frun=46 fcull=32 fstop=a brun=11e9 bcull=cc7 bstop=28f freleased=3 breleased=80"
+        );
+        // The longest possible line still fits.
+        let mut line = LineBuf::new();
+        let m = u64::MAX;
+        Status {
+            culling: false,
+            t: Thresholds {
+                frun: m,
+                fcull: m,
+                fstop: m,
+                brun: m,
+                bcull: m,
+                bstop: m,
+            },
+            f_released: u32::MAX,
+            b_released: m,
+        }
+        .format(&mut line)
+        .unwrap();
+        assert!(line.as_bytes().len() < STATUS_MAX);
+    }
+}
