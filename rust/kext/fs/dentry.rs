@@ -117,8 +117,9 @@ impl Dentry {
     }
 
     /// Looks `name` up in this directory, whose inode lock the caller
-    /// holds (`_locked` proves it).
-    pub fn lookup_locked(&self, _locked: &impl DirLocked, name: &[u8]) -> Result<ARef<Dentry>> {
+    /// holds (`locked` proves it, checked against this directory).
+    pub fn lookup_locked(&self, locked: &impl DirLocked, name: &[u8]) -> Result<ARef<Dentry>> {
+        locked.check(self)?;
         let len = c_int::try_from(name.len()).map_err(|_| ENAMETOOLONG())?;
         // SAFETY: the directory is pinned and locked; `name` is valid for
         // `len` bytes (lookup_one_len takes a length, not a C string).

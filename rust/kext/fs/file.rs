@@ -153,7 +153,11 @@ impl File {
     }
 
     /// notify_change(ATTR_SIZE); the caller holds the inode lock.
-    pub fn set_size(&self, _locked: &InodeLock<'_>, size: i64) -> Result {
+    pub fn set_size(&self, locked: &InodeLock<'_>, size: i64) -> Result {
+        if !core::ptr::eq(locked.inode(), self.inode()) {
+            pr_warn!("lock proof for another inode\n");
+            return Err(EINVAL);
+        }
         // SAFETY: the file is pinned and its inode locked.
         to_result(unsafe { fsrs_set_size(self.as_ptr(), size) })
     }

@@ -3,7 +3,7 @@
 //! lock. Upstream: none (6.18 has no inode abstraction usable here).
 
 use super::namei::RenameLock;
-use kernel::{bindings, types::Opaque};
+use kernel::{bindings, prelude::*, types::Opaque};
 
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
@@ -92,10 +92,36 @@ impl Inode {
 pub struct InodeLock<'a>(&'a Inode);
 
 /// Proof that a directory's inode lock is held (by an InodeLock on it, or
-/// by a RenameLock over it).
-pub trait DirLocked {}
-impl DirLocked for InodeLock<'_> {}
-impl DirLocked for RenameLock<'_> {}
+/// by a RenameLock over it). Functions that take a proof check it against
+/// the directory they act on ([`DirLocked::check`]).
+pub trait DirLocked {
+    /// Whether this lock covers `dir`'s inode.
+    fn locks(&self, dir: &Inode) -> bool;
+
+    /// `Ok` if this lock covers the (positive) directory `dir`; `EINVAL`
+    /// for a proof of another directory, which is a caller's bug: the VFS
+    /// call it guards is then not made unlocked.
+    fn check<'d>(&self, dir: &'d super::dentry::Dentry) -> Result<&'d Inode> {
+        let inode = dir.inode().ok_or(ENOENT)?;
+        if !self.locks(inode) {
+            pr_warn!("lock proof for another directory\n");
+            return Err(EINVAL);
+        }
+        Ok(inode)
+    }
+}
+
+impl DirLocked for InodeLock<'_> {
+    fn locks(&self, dir: &Inode) -> bool {
+        core::ptr::eq(self.0, dir)
+    }
+}
+
+impl DirLocked for RenameLock<'_> {
+    fn locks(&self, dir: &Inode) -> bool {
+        self.covers(dir)
+    }
+}
 
 impl InodeLock<'_> {
     /// The S_KERNEL_FILE mark: set while a cache uses the file, so that

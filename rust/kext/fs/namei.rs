@@ -5,7 +5,7 @@
 use super::dentry::Dentry;
 use super::file::File;
 use super::idmap;
-use super::inode::InodeLock;
+use super::inode::{DirLocked, Inode, InodeLock};
 use super::mount::Mount;
 use core::ptr::NonNull;
 use kernel::{
@@ -74,11 +74,11 @@ pub fn pwd() -> (Mount, ARef<Dentry>) {
 }
 
 /// mkdir of the negative dentry `d` in `dir` (locked by the caller).
-pub fn mkdir(mnt: &Mount, dir: &Dentry, _locked: &InodeLock<'_>, d: &Dentry) -> Result {
+pub fn mkdir(mnt: &Mount, dir: &Dentry, locked: &InodeLock<'_>, d: &Dentry) -> Result {
+    let inode = locked.check(dir)?;
     let path = mnt.path(dir);
     // SAFETY: all pinned; the parent is locked as vfs_mkdir requires.
     to_result(unsafe { fsrs_security_path_mkdir(&path, d.as_ptr(), 0o700) })?;
-    let inode = dir.inode().ok_or(ENOENT)?;
     // SAFETY: as above.
     to_result(unsafe { bindings::vfs_mkdir(idmap(), inode.as_ptr(), d.as_ptr(), 0o700) })
 }
@@ -91,8 +91,8 @@ pub fn security_unlink(mnt: &Mount, dir: &Dentry, d: &Dentry) -> Result {
 }
 
 /// unlink of `d` from `dir` (locked by the caller).
-pub fn unlink(dir: &Dentry, _locked: &InodeLock<'_>, d: &Dentry) -> Result {
-    let inode = dir.inode().ok_or(ENOENT)?;
+pub fn unlink(dir: &Dentry, locked: &InodeLock<'_>, d: &Dentry) -> Result {
+    let inode = locked.check(dir)?;
     // SAFETY: as above.
     to_result(unsafe {
         bindings::vfs_unlink(idmap(), inode.as_ptr(), d.as_ptr(), core::ptr::null_mut())
@@ -115,13 +115,15 @@ pub fn security_rename(
 
 /// rename of `old` in `old_dir` to `new` in `new_dir`, under a RenameLock.
 pub fn rename(
-    _locked: &RenameLock<'_>,
+    locked: &RenameLock<'_>,
     old_dir: &Dentry,
     old: &Dentry,
     new_dir: &Dentry,
     new: &Dentry,
 ) -> Result {
-    // SAFETY: all pinned; both parents are locked.
+    locked.check(old_dir)?;
+    locked.check(new_dir)?;
+    // SAFETY: all pinned; both parents are locked (checked above).
     to_result(unsafe {
         fsrs_rename(
             old_dir.as_ptr(),
@@ -150,6 +152,13 @@ impl<'a> RenameLock<'a> {
     pub fn is_trap(&self, d: &Dentry) -> bool {
         self.trap == d.as_ptr()
     }
+
+    /// Whether `inode` is one of the two locked directories'.
+    pub fn covers(&self, inode: &Inode) -> bool {
+        [self.a, self.b]
+            .iter()
+            .any(|d| d.inode().is_some_and(|i| core::ptr::eq(i, inode)))
+    }
 }
 
 impl Drop for RenameLock<'_> {
@@ -160,8 +169,8 @@ impl Drop for RenameLock<'_> {
 }
 
 /// Links the (tmp)file `file` into `dir` as the negative dentry `d`.
-pub fn link(file: &File, dir: &Dentry, _locked: &InodeLock<'_>, d: &Dentry) -> Result {
-    let inode = dir.inode().ok_or(ENOENT)?;
+pub fn link(file: &File, dir: &Dentry, locked: &InodeLock<'_>, d: &Dentry) -> Result {
+    let inode = locked.check(dir)?;
     let old = file.dentry();
     // SAFETY: all pinned; the parent is locked.
     to_result(unsafe {
