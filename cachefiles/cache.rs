@@ -12,6 +12,7 @@
 
 use crate::daemon_cmd::Limits;
 use crate::fsc::{AcquiredCache, VolumeCookie};
+use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::slab::SlabArc;
 use crate::kext::sync::poll::WaitQueue;
@@ -21,7 +22,7 @@ use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
 use crate::vfs::{self, Credential, Mount, NewCred, Secure};
 use crate::volume::Volume;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -33,13 +34,13 @@ use kernel::{
 /// Cache state bits.
 pub(crate) mod flag {
     /// Bound and registered with fscache.
-    pub(crate) const READY: usize = 0;
+    pub(crate) const READY: u32 = 0;
     /// Unusable: the daemon went away or the backing fs failed.
-    pub(crate) const DEAD: usize = 1;
+    pub(crate) const DEAD: u32 = 1;
     /// Space is short and the daemon should cull.
-    pub(crate) const CULLING: usize = 2;
+    pub(crate) const CULLING: u32 = 2;
     /// Something the daemon polls for changed.
-    pub(crate) const STATE_CHANGED: usize = 3;
+    pub(crate) const STATE_CHANGED: u32 = 3;
 }
 
 /// poll(2) bits (uapi/linux/eventpoll.h; bindgen skips the __poll_t casts).
@@ -81,7 +82,7 @@ pub(crate) struct Lists {
 
 #[pin_data(PinnedDrop)]
 pub(crate) struct Cache {
-    flags: AtomicUsize,
+    flags: AtomicFlags,
     #[pin]
     pollwq: WaitQueue,
     f_released: AtomicU32,
@@ -99,7 +100,7 @@ impl Cache {
     pub(crate) fn new() -> Result<Arc<Cache>> {
         Arc::pin_init(
             pin_init!(Cache {
-                flags: AtomicUsize::new(0),
+                flags: AtomicFlags::new(),
                 pollwq <- WaitQueue::new(),
                 f_released: AtomicU32::new(0),
                 b_released: AtomicU64::new(0),
@@ -112,16 +113,18 @@ impl Cache {
         )
     }
 
-    pub(crate) fn test(&self, bit: usize) -> bool {
-        self.flags.load(Ordering::Acquire) & (1 << bit) != 0
+    pub(crate) fn test(&self, bit: u32) -> bool {
+        self.flags.test(bit)
     }
 
-    pub(crate) fn set(&self, bit: usize) -> bool {
-        self.flags.fetch_or(1 << bit, Ordering::AcqRel) & (1 << bit) != 0
+    /// Sets the bit; returns whether it was set already.
+    pub(crate) fn set(&self, bit: u32) -> bool {
+        self.flags.test_and_set(bit)
     }
 
-    fn clear(&self, bit: usize) -> bool {
-        self.flags.fetch_and(!(1 << bit), Ordering::AcqRel) & (1 << bit) != 0
+    /// Clears the bit; returns whether it was set.
+    fn clear(&self, bit: u32) -> bool {
+        self.flags.test_and_clear(bit)
     }
 
     /// Tells the daemon (poll) that there is news.

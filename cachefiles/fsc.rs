@@ -10,10 +10,11 @@
 //! [`ObjectCount`] (an object counted in the cache), [`VolumeRef`] and
 //! `ARef<Cookie>`. Upstream has no fscache abstraction.
 
+use crate::kext::bitops::BitFlags;
 use core::{
     ffi::c_void,
     ptr::{addr_of, addr_of_mut, NonNull},
-    sync::atomic::{AtomicI32, AtomicUsize, Ordering},
+    sync::atomic::{AtomicI32, Ordering},
 };
 use kernel::{
     bindings,
@@ -566,27 +567,27 @@ impl Cookie {
         (!p.is_null()).then(|| unsafe { T::borrow(p) })
     }
 
-    fn flags(&self) -> &AtomicUsize {
-        // SAFETY: the cookie's `unsigned long` flags word (usize on the
-        // kernels we build for), only changed with atomic bitops, live for
-        // the borrow of `self` (type invariant).
-        unsafe { AtomicUsize::from_ptr(addr_of_mut!((*self.as_ptr()).flags).cast()) }
+    fn flags(&self) -> BitFlags<'_> {
+        // SAFETY: the cookie's flags word, only changed with atomic bitops
+        // (here and in fscache), live for the borrow of `self` (type
+        // invariant).
+        unsafe { BitFlags::from_raw(addr_of_mut!((*self.as_ptr()).flags)) }
     }
 
     pub(crate) fn test_flag(&self, bit: u32) -> bool {
-        self.flags().load(Ordering::Acquire) & (1 << bit) != 0
+        self.flags().test(bit)
     }
 
     pub(crate) fn set_flag(&self, bit: u32) {
-        self.flags().fetch_or(1 << bit, Ordering::AcqRel);
+        self.flags().set(bit);
     }
 
     pub(crate) fn clear_flag(&self, bit: u32) {
-        self.flags().fetch_and(!(1 << bit), Ordering::AcqRel);
+        self.flags().clear(bit);
     }
 
     pub(crate) fn test_and_clear_flag(&self, bit: u32) -> bool {
-        self.flags().fetch_and(!(1 << bit), Ordering::AcqRel) & (1 << bit) != 0
+        self.flags().test_and_clear(bit)
     }
 
     pub(crate) fn lookup_negative(&self) {

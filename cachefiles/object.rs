@@ -18,6 +18,7 @@ use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{cookie_flag, Cookie, ObjectCount};
 use crate::io_error;
 use crate::kdebug;
+use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::slab::{InJar, Jar, SlabArc};
 use crate::key;
@@ -27,7 +28,7 @@ use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
 use crate::vfs::{self, Dentry, File, InUse, Secure};
 use crate::volume::Volume;
 use core::mem::ManuallyDrop;
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU8, Ordering};
 use kernel::{
     new_spinlock,
     prelude::*,
@@ -36,7 +37,7 @@ use kernel::{
 };
 
 /// Object flag: the backing file is an unlinked tmpfile not yet linked in.
-const USING_TMPFILE: usize = 0;
+const USING_TMPFILE: u32 = 0;
 
 /// Backing files grow and shrink in whole direct-I/O blocks.
 pub(crate) const DIO_BLOCK_SIZE: u64 = 4096;
@@ -62,7 +63,7 @@ pub(crate) struct Object {
     #[pin]
     file: SpinLock<Option<ARef<File>>>,
     name: key::Name,
-    flags: AtomicUsize,
+    flags: AtomicFlags,
     content: AtomicU8,
     debug_id: u32,
     /// The object's count as C would keep it, for the cachefiles_ref
@@ -87,7 +88,7 @@ impl Object {
             count,
             file <- new_spinlock!(None, "cachefiles_object"),
             name,
-            flags: AtomicUsize::new(0),
+            flags: AtomicFlags::new(),
             content: AtomicU8::new(Content::NoData as u8),
             debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
             usage: AtomicI32::new(1),
@@ -138,16 +139,11 @@ impl Object {
     }
 
     fn using_tmpfile(&self) -> bool {
-        self.flags.load(Ordering::Acquire) & (1 << USING_TMPFILE) != 0
+        self.flags.test(USING_TMPFILE)
     }
 
     fn set_using_tmpfile(&self, on: bool) {
-        if on {
-            self.flags.fetch_or(1 << USING_TMPFILE, Ordering::AcqRel);
-        } else {
-            self.flags
-                .fetch_and(!(1 << USING_TMPFILE), Ordering::AcqRel);
-        }
+        self.flags.assign(USING_TMPFILE, on);
     }
 
     fn fan(&self) -> Result<ARef<Dentry>> {

@@ -45,22 +45,6 @@ bool fsrs_schedule_work(struct work_struct *work)
 	return schedule_work(work);
 }
 
-void fsrs_wait_on_bit(unsigned long *word, int bit)
-{
-	wait_on_bit(word, bit, TASK_UNINTERRUPTIBLE);
-}
-
-/* True if the bit is still set when the timeout ends. */
-bool fsrs_wait_on_bit_timeout(unsigned long *word, int bit, unsigned long timeout)
-{
-	return wait_on_bit_timeout(word, bit, TASK_UNINTERRUPTIBLE, timeout) != 0;
-}
-
-void fsrs_clear_and_wake_up_bit(int bit, unsigned long *word)
-{
-	clear_and_wake_up_bit(bit, word);
-}
-
 /*
  * Cookies. The Rust side (cookie.rs) holds the logic; these wrap the
  * kernel's intrusive lists, bit locks, slab and timer macros it sits on.

@@ -15,9 +15,6 @@ bool fsrs_refcount_dec_and_test_old(refcount_t *r, int *old);
 void fsrs_wait_var_zero(atomic_t *v);
 void fsrs_volume_init(struct fscache_volume *volume, void (*fn)(struct work_struct *));
 bool fsrs_schedule_work(struct work_struct *work);
-void fsrs_wait_on_bit(unsigned long *word, int bit);
-bool fsrs_wait_on_bit_timeout(unsigned long *word, int bit, unsigned long timeout);
-void fsrs_clear_and_wake_up_bit(int bit, unsigned long *word);
 
 struct fscache_cookie;
 struct hlist_bl_head;

@@ -7,11 +7,11 @@ use core::{
     cell::UnsafeCell,
     ops::{Deref, DerefMut},
     ptr::{addr_of_mut, NonNull},
-    sync::atomic::{AtomicI32, Ordering},
+    sync::atomic::AtomicI32,
 };
 use kernel::{
     bindings,
-    ffi::{c_char, c_int, c_ulong},
+    ffi::{c_char, c_ulong},
     prelude::*,
     str::CStr,
     types::{ARef, AlwaysRefCounted},
@@ -27,83 +27,11 @@ extern "C" {
         func: unsafe extern "C" fn(*mut bindings::work_struct),
     );
     fn fsrs_schedule_work(work: *mut bindings::work_struct) -> bool;
-    fn fsrs_wait_on_bit(word: *mut c_ulong, bit: c_int);
-    fn fsrs_wait_on_bit_timeout(word: *mut c_ulong, bit: c_int, timeout: c_ulong) -> bool;
-    fn fsrs_clear_and_wake_up_bit(bit: c_int, word: *mut c_ulong);
 }
 
 /// Jiffies per second. Not `bindings::HZ`: bindgen sees the UAPI value
 /// (100, what userspace calls USER_HZ), not the kernel's CONFIG_HZ.
 pub(crate) const HZ: c_ulong = bindings::CONFIG_HZ as c_ulong;
-
-/// A C `unsigned long` flags word, operated on with atomic bit ops that
-/// the C side's `test_bit()`/`set_bit()` see.
-pub(crate) struct Flags(*mut c_ulong);
-
-impl Flags {
-    /// # Safety
-    ///
-    /// `word` must stay valid while the value is used, and only be changed
-    /// atomically (by bit ops) by anyone.
-    pub(crate) unsafe fn new(word: *mut c_ulong) -> Self {
-        Self(word)
-    }
-
-    fn cell(&self) -> &core::sync::atomic::AtomicUsize {
-        // SAFETY: `c_ulong` is `usize` here; validity per new().
-        unsafe { core::sync::atomic::AtomicUsize::from_ptr(self.0) }
-    }
-
-    /// The whole word (for /proc and the state machine).
-    pub(crate) fn word(&self) -> usize {
-        self.cell().load(Ordering::Acquire)
-    }
-
-    pub(crate) fn test(&self, bit: u32) -> bool {
-        self.cell().load(Ordering::Acquire) & (1 << bit) != 0
-    }
-
-    pub(crate) fn set(&self, bit: u32) {
-        self.cell().fetch_or(1 << bit, Ordering::SeqCst);
-    }
-
-    /// Sets the bit; returns whether it was set already.
-    pub(crate) fn test_and_set(&self, bit: u32) -> bool {
-        self.cell().fetch_or(1 << bit, Ordering::SeqCst) & (1 << bit) != 0
-    }
-
-    pub(crate) fn clear(&self, bit: u32) {
-        self.cell().fetch_and(!(1 << bit), Ordering::SeqCst);
-    }
-
-    /// Clears every bit set in `mask`, at once.
-    pub(crate) fn clear_mask(&self, mask: usize) {
-        self.cell().fetch_and(!mask, Ordering::SeqCst);
-    }
-
-    /// Clears the bit; returns whether it was set.
-    pub(crate) fn test_and_clear(&self, bit: u32) -> bool {
-        self.cell().fetch_and(!(1 << bit), Ordering::SeqCst) & (1 << bit) != 0
-    }
-
-    /// Clears the bit and wakes [`Flags::wait`]ers.
-    pub(crate) fn clear_and_wake(&self, bit: u32) {
-        // SAFETY: valid per new().
-        unsafe { fsrs_clear_and_wake_up_bit(bit as _, self.0) };
-    }
-
-    /// Sleeps until the bit is clear.
-    pub(crate) fn wait(&self, bit: u32) {
-        // SAFETY: valid per new(); clear_and_wake() wakes.
-        unsafe { fsrs_wait_on_bit(self.0, bit as _) };
-    }
-
-    /// Sleeps until the bit is clear or `jiffies` pass; true if still set.
-    pub(crate) fn wait_timeout(&self, bit: u32, jiffies: c_ulong) -> bool {
-        // SAFETY: valid per new(); clear_and_wake() wakes.
-        unsafe { fsrs_wait_on_bit_timeout(self.0, bit as _, jiffies) }
-    }
-}
 
 /// Initialises the lists, work item and lock of a new volume.
 ///

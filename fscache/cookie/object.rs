@@ -9,8 +9,9 @@
 use super::State;
 use crate::cookie_state as cs;
 use crate::cookie_sys;
+use crate::kext::bitops::BitFlags;
 use crate::key_hash;
-use crate::sys::{self, Flags};
+use crate::sys;
 use crate::trace;
 use crate::volume::{self, Volume};
 use core::{
@@ -207,9 +208,10 @@ impl Cookie {
         Locked(self, PhantomData)
     }
 
-    pub(crate) fn flags(&self) -> Flags {
-        // SAFETY: the flags word of a live cookie, changed only by bit ops.
-        unsafe { Flags::new(addr_of_mut!((*self.raw()).flags)) }
+    pub(crate) fn flags(&self) -> BitFlags<'_> {
+        // SAFETY: the flags word of a live cookie (type invariant), changed
+        // only by bit ops, here and in C.
+        unsafe { BitFlags::from_raw(addr_of_mut!((*self.raw()).flags)) }
     }
 
     pub(crate) fn volume(&self) -> &Volume {

@@ -6,8 +6,9 @@
 //! The volume logic in `mod.rs` is safe Rust over these.
 
 use crate::cache::Cache;
+use crate::kext::bitops::BitFlags;
 use crate::key_hash;
-use crate::sys::{self, AddRemoveLocked, Flags};
+use crate::sys::{self, AddRemoveLocked};
 use core::{
     ptr::{addr_of_mut, NonNull},
     sync::atomic::{AtomicI32, AtomicU32, Ordering},
@@ -103,9 +104,10 @@ impl Volume {
         }
     }
 
-    pub(super) fn flags(&self) -> Flags {
-        // SAFETY: the flags word of a live volume, changed only by bit ops.
-        unsafe { Flags::new(addr_of_mut!((*self.raw()).flags)) }
+    pub(super) fn flags(&self) -> BitFlags<'_> {
+        // SAFETY: the flags word of a live volume (type invariant), changed
+        // only by bit ops, here and in C.
+        unsafe { BitFlags::from_raw(addr_of_mut!((*self.raw()).flags)) }
     }
 
     pub(crate) fn cache(&self) -> &Cache {

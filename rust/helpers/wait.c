@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C shims for the kernel abstractions (rust/kext): wait queues and poll.
- * Static inlines and macros bindgen cannot bind; each is a plain wrapper.
+ * C shims for the kernel abstractions (rust/kext): wait queues, poll and
+ * bit waits. Static inlines and macros bindgen cannot bind; each is a
+ * plain wrapper.
  */
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/wait.h>
+#include <linux/wait_bit.h>
 #include "../include/fsrs_wait.h"
 
-/* The daemon's poll wait queue. */
+/* Wait queues, for poll. */
 
 void fsrs_init_waitqueue(struct wait_queue_head *wq)
 {
@@ -22,4 +25,22 @@ void fsrs_wake_up_all(struct wait_queue_head *wq)
 void fsrs_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_table_struct *pt)
 {
 	poll_wait(file, wq, pt);
+}
+
+/* Bit waits on a flags word. */
+
+void fsrs_wait_on_bit(unsigned long *word, int bit)
+{
+	wait_on_bit(word, bit, TASK_UNINTERRUPTIBLE);
+}
+
+/* True if the bit is still set when the timeout ends. */
+bool fsrs_wait_on_bit_timeout(unsigned long *word, int bit, unsigned long timeout)
+{
+	return wait_on_bit_timeout(word, bit, TASK_UNINTERRUPTIBLE, timeout) != 0;
+}
+
+void fsrs_clear_and_wake_up_bit(int bit, unsigned long *word)
+{
+	clear_and_wake_up_bit(bit, word);
 }

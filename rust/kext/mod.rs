@@ -9,6 +9,7 @@
 // and each module uses only part of it.
 #![allow(unreachable_pub, dead_code)]
 
+pub mod bitops;
 pub mod cred;
 pub mod error;
 pub mod fs;
