@@ -15,6 +15,7 @@ use crate::fsc::{AcquiredCache, VolumeCookie};
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::slab::SlabArc;
+use crate::kext::sync::once::OnceBox;
 use crate::kext::sync::poll::WaitQueue;
 use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
@@ -22,7 +23,7 @@ use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
 use crate::vfs::{self, Credential, Mount, NewCred, Secure};
 use crate::volume::Volume;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -80,7 +81,7 @@ pub(crate) struct Lists {
     pub(crate) objects: RBTree<usize, SlabArc<Object>>,
 }
 
-#[pin_data(PinnedDrop)]
+#[pin_data]
 pub(crate) struct Cache {
     flags: AtomicFlags,
     #[pin]
@@ -91,7 +92,7 @@ pub(crate) struct Cache {
     pub(crate) b_writing: AtomicU64,
     gravecounter: AtomicU32,
     /// Set once at bind, freed with the cache.
-    bound: AtomicPtr<Bound>,
+    bound: OnceBox<Bound>,
     #[pin]
     pub(crate) lists: Mutex<Lists>,
 }
@@ -106,7 +107,7 @@ impl Cache {
                 b_released: AtomicU64::new(0),
                 b_writing: AtomicU64::new(0),
                 gravecounter: AtomicU32::new(0),
-                bound: AtomicPtr::new(core::ptr::null_mut()),
+                bound: OnceBox::new(),
                 lists <- new_mutex!(Lists { volumes: RBTree::new(), objects: RBTree::new() }, "cachefiles_lists"),
             }),
             GFP_KERNEL,
@@ -139,10 +140,7 @@ impl Cache {
 
     /// The bound resources; `None` before bind.
     pub(crate) fn bound(&self) -> Option<&Bound> {
-        let p = self.bound.load(Ordering::Acquire);
-        // SAFETY: set once from a leaked KBox in bind() and freed only in
-        // drop(), so a non-null pointer is valid for as long as `self`.
-        unsafe { p.as_ref() }
+        self.bound.get()
     }
 
     /// Marks the cache dead after a backing-fs error, as C does: a log
@@ -333,34 +331,16 @@ impl Cache {
             },
             GFP_KERNEL,
         )?;
-        let raw = KBox::into_raw(bound);
-        if self
-            .bound
-            .compare_exchange(
-                core::ptr::null_mut(),
-                raw,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .is_err()
-        {
-            // SAFETY: `raw` came from KBox::into_raw just above and was not
-            // published.
-            drop(unsafe { KBox::from_raw(raw) });
-            return Err(EBUSY);
-        }
-        // SAFETY: published above and freed only with the cache.
-        let b = unsafe { &*raw };
+        let b = self.bound.set(bound).map_err(|_| EBUSY)?;
         // fscache's private pointer holds a reference on the cache until
         // unbind takes it back.
         let r = b.fscache.add(&crate::interface::CACHE_OPS.0, self.clone());
         if let Err(e) = r {
-            let p = self.bound.swap(core::ptr::null_mut(), Ordering::AcqRel);
-            // SAFETY: published above, and nothing else can have used it:
-            // fscache refused the cache, so no callback ran.
-            let b = unsafe { KBox::from_raw(p) };
-            // Relinquishes the fscache cache.
-            drop(b);
+            // SAFETY: nothing else can have borrowed it: fscache refused the
+            // cache, so no callback ran, and the daemon's commands are
+            // serialised with this one; `b` is not used after.
+            // Dropping it relinquishes the fscache cache.
+            drop(unsafe { self.bound.take() });
             return Err(e);
         }
         self.set(flag::READY);
@@ -459,8 +439,7 @@ impl Cache {
                     // fscache is freeing it: free_volume will unlist it.
                     None => {
                         drop(lists);
-                        // SAFETY: may sleep; no locks are held here.
-                        unsafe { kernel::bindings::__cond_resched() };
+                        crate::kext::sched::cond_resched();
                         continue;
                     }
                 }
@@ -503,18 +482,6 @@ impl Cache {
             .lock()
             .volumes
             .remove(&(vcookie.as_ptr() as usize))
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for Cache {
-    fn drop(self: Pin<&mut Self>) {
-        let p = self.bound.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        if !p.is_null() {
-            // SAFETY: published from KBox::into_raw in bind_to(); this is the
-            // only place that frees it, once.
-            drop(unsafe { KBox::from_raw(p) });
-        }
     }
 }
 

@@ -61,7 +61,12 @@ unsafe extern "C" fn acquire_volume(volume: *mut bindings::fscache_volume) {
 /// Called by fscache with a volume it is freeing.
 unsafe extern "C" fn free_volume(volume: *mut bindings::fscache_volume) {
     // SAFETY: per the contract, live for the callback.
-    Volume::free(unsafe { VolumeCookie::from_raw(volume) });
+    let vcookie = unsafe { VolumeCookie::from_raw(volume) };
+    // SAFETY: our volumes' private pointers are Arc<Volume>s
+    // (Volume::acquire()); taking it clears it, so it is taken back once.
+    if let Some(v) = unsafe { vcookie.take_private::<Arc<Volume>>() } {
+        v.free(vcookie);
+    }
 }
 
 /// # Safety
@@ -69,7 +74,19 @@ unsafe extern "C" fn free_volume(volume: *mut bindings::fscache_volume) {
 /// Called by fscache with a live cookie (it holds an access on it).
 unsafe extern "C" fn lookup_cookie(cookie: *mut bindings::fscache_cookie) -> bool {
     // SAFETY: per the contract, live for the callback.
-    Object::lookup(unsafe { Cookie::from_raw(cookie) })
+    let cookie = unsafe { Cookie::from_raw(cookie) };
+    let Some(vcookie) = cookie.volume() else {
+        return false;
+    };
+    // SAFETY: our volumes' private pointers are Arc<Volume>s
+    // (Volume::acquire()); it stays attached while the volume has cookies
+    // (free_volume comes after the last) and while a lookup holds its
+    // access (unbind withdraws the cache first, which waits for accesses
+    // to end). We take a reference of our own.
+    match unsafe { vcookie.private::<Arc<Volume>>() } {
+        Some(volume) => Object::lookup(cookie, volume.into()),
+        None => false,
+    }
 }
 
 /// # Safety
@@ -78,8 +95,17 @@ unsafe extern "C" fn lookup_cookie(cookie: *mut bindings::fscache_cookie) -> boo
 unsafe extern "C" fn withdraw_cookie(cookie: *mut bindings::fscache_cookie) {
     // SAFETY: per the contract, live for the callback.
     let c = unsafe { Cookie::from_raw(cookie) };
-    // SAFETY: cache_priv is ours (set by lookup_cookie).
-    unsafe { Object::withdraw(c) };
+    // SAFETY: cache_priv is ours (set by lookup_cookie); a reference of our
+    // own is taken while it is borrowed.
+    let Some(object) = (unsafe { object_of(c) }).map(Object::arc) else {
+        return;
+    };
+    Object::withdraw(object, c, || {
+        // SAFETY: lookup_cookie's SlabArc<Object>, taken back once
+        // (fscache withdraws a cookie once per successful lookup); no
+        // borrow of it is left.
+        drop(unsafe { c.take_private::<SlabArc<Object>>() });
+    });
 }
 
 /// The object attached to a cookie, borrowed for the callback.

@@ -58,7 +58,6 @@ extern "C" {
         iter: *mut bindings::iov_iter,
     ) -> isize;
     fn fsrs_kiocb_end_write(iocb: *mut bindings::kiocb);
-    fn fsrs_in_task() -> bool;
     fn fsrs_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
     fn fsrs_iov_iter_truncate(iter: *mut bindings::iov_iter, count: usize);
     fn fsrs_iov_iter_add_count(iter: *mut bindings::iov_iter, n: usize);
@@ -294,8 +293,7 @@ impl Kiocb {
             // pinned box (Kiocb::new), so it is pinned again.
             let ki = unsafe { Pin::new_unchecked(KBox::from_raw(ki)) };
             ki.object.trace_put(ObjRef::PutIoreq);
-            // SAFETY: in_task() only reads the preempt count.
-            if unsafe { fsrs_in_task() } {
+            if crate::kext::sched::in_task() {
                 drop(ki);
             } else {
                 // The work is ours alone (never queued before), so this

@@ -163,18 +163,7 @@ impl Object {
     }
 
     /// fscache's lookup_cookie: finds or creates the backing file.
-    pub(crate) fn lookup(cookie: &Cookie) -> bool {
-        let Some(vcookie) = cookie.volume() else {
-            return false;
-        };
-        // SAFETY: our volumes' private pointers are Arc<Volume>s
-        // (Volume::acquire()); it stays attached while the volume has
-        // cookies (free_volume comes after the last) and while a lookup
-        // holds its access (unbind withdraws the cache first, which waits
-        // for accesses to end). We take a reference of our own.
-        let Some(volume) = (unsafe { vcookie.private::<Arc<Volume>>() }).map(Arc::from) else {
-            return false;
-        };
+    pub(crate) fn lookup(cookie: &Cookie, volume: Arc<Volume>) -> bool {
         let cache = volume.cache().clone();
         let Some(b) = cache.bound() else { return false };
         // Allocated first: from here on nothing may fail that would leave
@@ -653,16 +642,9 @@ impl Object {
     }
 
     /// fscache's withdraw_cookie: the cookie is going, or the cache is.
-    ///
-    /// # Safety
-    ///
-    /// `cookie->cache_priv` must be the pointer lookup() stored, or null.
-    pub(crate) unsafe fn withdraw(cookie: &Cookie) {
-        // SAFETY: per the contract: lookup()'s SlabArc<Object>; the borrow
-        // ends here, with a reference of our own taken.
-        let Some(object) = (unsafe { cookie.private::<SlabArc<Object>>() }).map(Object::arc) else {
-            return;
-        };
+    /// `object` is the cookie's (a reference of the caller's); `detach`
+    /// takes it off the cookie, which C does last.
+    pub(crate) fn withdraw(object: SlabArc<Object>, cookie: &Cookie, detach: impl FnOnce()) {
         kdebug!(
             "withdraw o={:08x} c={:08x}{}\n",
             object.debug_id,
@@ -684,10 +666,7 @@ impl Object {
                 object.clean_up(&file);
             }
         }
-        // As C, the pointer is cleared last. SAFETY: per the contract; it
-        // is lookup()'s, taken back once (fscache withdraws a cookie once
-        // per successful lookup), and no borrow of it is left.
-        drop(unsafe { cookie.take_private::<SlabArc<Object>>() });
+        detach();
         object.trace_put(ObjRef::PutDetach);
         drop(object);
     }
@@ -752,7 +731,7 @@ impl PinnedDrop for Object {
         // takes fscache's hash-bucket and /proc locks) and the volume
         // (dentries): never in atomic context (io.rs defers the frees of
         // completions). Checked on every drop by the debug kernel.
-        crate::sys::might_sleep();
+        crate::kext::sched::might_sleep();
         // SAFETY: we do not move out of the pinned object; the two
         // ManuallyDrop fields are dropped exactly once, here, before the
         // object stops being counted (`count`, dropped after this), after

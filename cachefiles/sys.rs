@@ -12,28 +12,20 @@ extern "C" {
     // without LSMs.
     fn fsrs_security_secctx_to_secid(secdata: *const u8, seclen: u32, secid: *mut u32) -> c_int;
     fn fsrs_debug_mask() -> u32;
-    fn fsrs_might_sleep();
     fn fsrs_set_debug_mask(mask: u32);
 }
 
 /// The debug mask: the `debug` module parameter, which the daemon's
-/// `debug` command also sets (helpers.c holds it, as 6.12's `module!` has
+/// `debug` command also sets (params.c holds it, as 6.12's `module!` has
 /// no parameters).
 pub(crate) fn debug_mask() -> u32 {
-    // SAFETY: a READ_ONCE of a static of helpers.c; no precondition.
+    // SAFETY: a READ_ONCE of a static of params.c; no precondition.
     unsafe { fsrs_debug_mask() }
-}
-
-/// Asserts process context: the debug kernel (CONFIG_DEBUG_ATOMIC_SLEEP)
-/// reports a call from atomic context, interrupts included.
-pub(crate) fn might_sleep() {
-    // SAFETY: might_sleep() only checks the preempt count and irq state.
-    unsafe { fsrs_might_sleep() }
 }
 
 /// Sets the debug mask (the daemon's `debug` command).
 pub(crate) fn set_debug_mask(mask: u32) {
-    // SAFETY: a WRITE_ONCE of a static of helpers.c; no precondition.
+    // SAFETY: a WRITE_ONCE of a static of params.c; no precondition.
     unsafe { fsrs_set_debug_mask(mask) }
 }
 

@@ -191,14 +191,11 @@ impl Volume {
     }
 
     /// fscache's free_volume: the netfs is done with the volume.
-    pub(crate) fn free(vcookie: &VolumeCookie) {
-        // SAFETY: our volumes' private pointers are Arc<Volume>s
-        // (acquire()); taking it clears it, so it is taken back once.
-        let Some(volume) = (unsafe { vcookie.take_private::<Arc<Volume>>() }) else {
-            return;
-        };
-        drop(volume.cache.remove_volume(vcookie));
-        volume.release_dirs();
+    /// fscache's free_volume, with the reference its private pointer
+    /// held.
+    pub(crate) fn free(self: Arc<Self>, vcookie: &VolumeCookie) {
+        drop(self.cache.remove_volume(vcookie));
+        self.release_dirs();
     }
 
     /// Withdrawal by the cache (unbind): saves the coherency data and

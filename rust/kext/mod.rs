@@ -14,5 +14,6 @@ pub mod cred;
 pub mod error;
 pub mod fs;
 pub mod miscdevice;
+pub mod sched;
 pub mod slab;
 pub mod sync;
