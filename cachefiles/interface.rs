@@ -27,7 +27,7 @@ pub(crate) static CACHE_OPS: Ops<bindings::fscache_cache_ops> = Ops(bindings::fs
     withdraw_cookie: Some(withdraw_cookie),
     resize_cookie: Some(resize_cookie),
     invalidate_cookie: Some(invalidate_cookie),
-    begin_operation: Some(crate::io::begin_operation),
+    begin_operation: Some(crate::io::ops::begin_operation),
     prepare_to_write: Some(prepare_to_write),
 });
 
@@ -149,16 +149,10 @@ unsafe extern "C" fn prepare_to_write(cookie: *mut bindings::fscache_cookie) {
 ///
 /// Called by fscache with the resources of an operation in progress.
 unsafe extern "C" fn resize_cookie(cres: *mut bindings::netfs_cache_resources, new_size: i64) {
-    // SAFETY: per the contract.
-    let Some(c) = (unsafe { Cookie::of_cres(cres) }) else {
-        return;
-    };
-    // SAFETY: an operation holds an access, so the object is attached.
-    let Some(o) = (unsafe { object_of(c) }) else {
-        return;
-    };
-    // SAFETY: per the contract; cache_priv2 holds a file reference while
-    // the operation lasts.
-    let file = unsafe { crate::io::cres_file(cres) };
-    o.resize(file.as_deref(), new_size as u64);
+    // SAFETY: per the contract: an operation's resources, lent for the
+    // call, on one of our cookies.
+    let res = unsafe { crate::io::Resources::from_raw(cres) };
+    if let Some(o) = res.object() {
+        o.resize(res.file().as_deref(), new_size as u64);
+    }
 }

@@ -5,6 +5,7 @@
 //! the unsafe code of the I/O API is here; `mod.rs` is safe Rust over it.
 
 use crate::cookie::Cookie;
+pub(crate) use crate::kext::netfs::Completion;
 use core::ffi::c_void;
 use core::ptr::addr_of_mut;
 use kernel::{bindings, ffi::c_int, prelude::*, types::Opaque};
@@ -172,34 +173,6 @@ impl Mapping {
     pub(super) fn clear_page_bits(self, start: i64, len: usize) {
         // SAFETY: the pages are pinned (type invariant).
         unsafe { fsrs_clear_page_bits(self.0.cast(), start, len) }
-    }
-}
-
-/// The netfs's completion of a write to the cache.
-///
-/// # Invariants
-///
-/// `func` may be called once with `data`.
-pub(crate) struct Completion {
-    func: bindings::netfs_io_terminated_t,
-    data: *mut c_void,
-}
-
-impl Completion {
-    /// # Safety
-    ///
-    /// `func` (if any) must take `data` and be callable once, from any
-    /// context a write completes in.
-    pub(crate) unsafe fn new(func: bindings::netfs_io_terminated_t, data: *mut c_void) -> Self {
-        Completion { func, data }
-    }
-
-    /// Calls it (consumed: at most once).
-    pub(super) fn call(self, result: isize, was_async: bool) {
-        if let Some(f) = self.func {
-            // SAFETY: called once with its own data (type invariant).
-            unsafe { f(self.data, result as _, was_async) };
-        }
     }
 }
 

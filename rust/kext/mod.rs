@@ -14,6 +14,7 @@ pub mod cred;
 pub mod error;
 pub mod fs;
 pub mod miscdevice;
+pub mod netfs;
 pub mod sched;
 pub mod slab;
 pub mod sync;

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Reads from and writes to backing files, and the checks netfs makes
+//! before each: where a read's data comes from, whether a write may go
+//! ahead and how it is aligned.
+//!
+//! Layout: `ops.rs` is the `netfs_cache_ops` table and its trampolines,
+//! `netfs.rs` the backend's view of netfs's resources and subrequests,
+//! `kiocb.rs` the asynchronous direct I/O; this file is the logic, in safe
+//! Rust over them.
+
+mod kiocb;
+mod netfs;
+pub(crate) mod ops;
+
+pub(crate) use kiocb::flush_deferred;
+pub(crate) use netfs::Resources;
+
+use crate::cache::SpaceFor;
+use crate::error_inject::{inject_read, inject_remove};
+use crate::fsc::{self, cookie_flag};
+use crate::kext::error::code::*;
+use crate::kext::netfs::{Completion, IovIter};
+use crate::log::pr_err;
+use crate::object::{Object, DIO_BLOCK_SIZE};
+use crate::trace::{self, PrepRead};
+use crate::vfs::{File, Inode, Secure};
+use kernel::{bindings, ffi::c_int, prelude::*, types::ARef};
+use kiocb::Dir;
+use netfs::Subrequest;
+
+const PAGE_SIZE: u64 = kernel::page::PAGE_SIZE as u64;
+/// The largest single read or write (INT_MAX rounded down to a page).
+const MAX_RW_COUNT: usize = (i32::MAX as usize) & !(kernel::page::PAGE_SIZE - 1);
+const SEEK_DATA: u32 = bindings::SEEK_DATA;
+const SEEK_HOLE: u32 = bindings::SEEK_HOLE;
+
+/// fscache's begin_operation: attaches our ops and the backing file.
+pub(crate) fn begin_operation(res: &Resources, want: bindings::fscache_want_state) -> bool {
+    let Some(object) = res.object() else {
+        return false;
+    };
+    res.attach(object.file());
+    if !res.has_file() && want != bindings::fscache_want_state_FSCACHE_WANT_PARAMS {
+        pr_err!("failed to get cres->file\n");
+        return false;
+    }
+    true
+}
+
+/// netfs's end_operation: lets go of the file and the cookie's access.
+pub(crate) fn end_operation(res: &Resources) {
+    drop(res.detach());
+    if let Some(cookie) = res.cookie() {
+        cookie.end_io_access();
+    }
+}
+
+/// netfs's read: `iter`'s length from the backing file at `start`, by
+/// direct I/O; holes per `read_hole`.
+pub(crate) fn read(
+    res: &Resources,
+    start: i64,
+    iter: &IovIter,
+    read_hole: bindings::netfs_read_from_hole,
+    done: Completion,
+) -> c_int {
+    // Before submission, the completion gets the error or, on success,
+    // the bytes done without I/O.
+    let presub = |done: Completion, ret: isize, skipped: usize| -> c_int {
+        done.call(if ret < 0 { ret } else { skipped as isize }, false);
+        ret as c_int
+    };
+    if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_READ) {
+        return presub(done, ENOBUFS().to_errno() as isize, 0);
+    }
+    fsc::stats::read();
+    let Some(object) = res.object() else {
+        return presub(done, ENOBUFS().to_errno() as isize, 0);
+    };
+    let Some(file) = res.file() else {
+        return presub(done, ENOBUFS().to_errno() as isize, 0);
+    };
+    let len = iter.count();
+    let mut skipped = 0usize;
+    if read_hole != bindings::netfs_read_from_hole_NETFS_READ_HOLE_IGNORE {
+        let zero_fill = |done: Completion| -> c_int {
+            if read_hole == bindings::netfs_read_from_hole_NETFS_READ_HOLE_FAIL {
+                return presub(done, ENODATA().to_errno() as isize, 0);
+            }
+            iter.zero(len);
+            presub(done, 0, len)
+        };
+        let end = start + len as i64;
+        match inject_read().and_then(|()| file.llseek(start, SEEK_DATA)) {
+            Err(e) if e != ENXIO => return presub(done, e.to_errno() as isize, 0),
+            // Past EOF (ENXIO) or no data in the range.
+            Err(_) => return zero_fill(done),
+            Ok(off) if off >= end => return zero_fill(done),
+            Ok(off) => {
+                skipped = (off - start) as usize;
+                iter.zero(skipped);
+            }
+        }
+    }
+    let id = object.debug_id();
+    let pos = start + skipped as i64;
+    let dir = Dir::Read {
+        inval_counter: res.inval_counter(),
+    };
+    let traced = |inode: &Inode| trace::read(id, inode, pos, len - skipped);
+    match kiocb::start(file, object.arc(), pos, dir, done, iter, traced) {
+        Ok(ret) if ret == -(bindings::EIOCBQUEUED as isize) || ret > 0 => 0,
+        Ok(ret) => ret as c_int,
+        Err((e, done)) => presub(done, e.to_errno() as isize, skipped),
+    }
+}
+
+/// Writes `iter` to `object`'s backing `file` at `start`.
+fn do_write(
+    object: &Object,
+    file: ARef<File>,
+    start: i64,
+    iter: &IovIter,
+    done: Completion,
+) -> c_int {
+    fsc::stats::write();
+    let cache = object.cache();
+    let Some(b) = cache.bound() else {
+        done.call(ENOBUFS().to_errno() as isize, false);
+        return ENOBUFS().to_errno();
+    };
+    let len = iter.count() as u64;
+    let blocks = (len + (1u64 << b.bshift) - 1) >> b.bshift;
+    let id = object.debug_id();
+    let traced = |inode: &Inode| trace::write(id, inode, start, len as usize);
+    let dir = Dir::Write { b_writing: blocks };
+    match kiocb::start(file, object.arc(), start, dir, done, iter, traced) {
+        Ok(ret) => ret as c_int,
+        Err((e, done)) => {
+            done.call(e.to_errno() as isize, false);
+            e.to_errno()
+        }
+    }
+}
+
+/// netfs's write: first checks that the cache is still live
+/// (`fscache_wait_for_operation()`), as C's `cachefiles_write()` does.
+pub(crate) fn write(res: &Resources, start: i64, iter: &IovIter, done: Completion) -> c_int {
+    let fail = |done: Completion, e: Error| -> c_int {
+        done.call(e.to_errno() as isize, false);
+        e.to_errno()
+    };
+    if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_WRITE) {
+        return fail(done, ENOBUFS());
+    }
+    let Some(object) = res.object() else {
+        return fail(done, ENOBUFS());
+    };
+    let Some(file) = res.file() else {
+        return fail(done, ENOBUFS());
+    };
+    do_write(object, file, start, iter, done)
+}
+
+fn round_down(v: u64, to: u64) -> u64 {
+    v / to * to
+}
+
+/// Whether a write of `*len` bytes at `*start` may go ahead: rounds it to
+/// pages, and makes sure the space is there (punching out a partly
+/// written range when it is short).
+fn prepare_write_range(
+    object: &Object,
+    file: &File,
+    start: &mut i64,
+    len: &mut usize,
+    upper_len: usize,
+    no_space_allocated_yet: bool,
+) -> Result {
+    let cache = object.cache();
+    let pos = round_down(*start as u64, PAGE_SIZE) as i64;
+    if pos != *start || *len > upper_len {
+        // Probably a streaming write cached while culling held the cookie.
+        fsc::stats::dio_misfit();
+        return Err(ENOBUFS());
+    }
+    *len = crate::object::round_up(*len as u64, PAGE_SIZE) as usize;
+    // What the write will take, in the backing fs's blocks, the unit of
+    // the limits and of b_writing. (C passes pages here, which lets a
+    // fs with blocks smaller than a page run below bstop.)
+    let bshift = cache.bound().ok_or(ENOBUFS())?.bshift;
+    let blocks = (*len as u64) >> bshift;
+    let end = pos as u64 + *len as u64;
+    let check_space = || cache.has_space(0, blocks, SpaceFor::Write);
+    if no_space_allocated_yet {
+        return check_space();
+    }
+    match inject_read().and_then(|()| file.llseek(pos, SEEK_DATA)) {
+        Err(e) if e == ENXIO => return check_space(),
+        Err(e) => return Err(e),
+        Ok(data) if data as u64 >= end => return check_space(),
+        Ok(_) => (),
+    }
+    // Partly written already: fine if space is not short.
+    if cache.has_space(0, blocks, SpaceFor::Check).is_ok() {
+        return Ok(());
+    }
+    let hole = inject_read().and_then(|()| file.llseek(pos, SEEK_HOLE))?;
+    if hole as u64 >= end {
+        return Ok(());
+    }
+    fsc::stats::no_write_space();
+    if let Err(e) = inject_remove().and_then(|()| file.punch_hole(pos, *len as i64)) {
+        cache.io_error(format_args!(
+            "CacheFiles: fallocate failed ({})\n [o={:08x}]",
+            e.to_errno(),
+            object.debug_id()
+        ));
+        return Err(EIO);
+    }
+    Ok(())
+}
+
+/// netfs's prepare_write.
+pub(crate) fn prepare_write(
+    res: &Resources,
+    start: &mut i64,
+    len: &mut usize,
+    upper_len: usize,
+    no_space_allocated_yet: bool,
+) -> c_int {
+    let Some(object) = res.object() else {
+        return ENOBUFS().to_errno();
+    };
+    let file = match res.file() {
+        Some(f) => f,
+        None => {
+            if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_WRITE) {
+                return ENOBUFS().to_errno();
+            }
+            match res.file() {
+                Some(f) => f,
+                None => return ENOBUFS().to_errno(),
+            }
+        }
+    };
+    let Some(b) = object.cache().bound() else {
+        return ENOBUFS().to_errno();
+    };
+    let _secure = Secure::begin(&b.cred);
+    match prepare_write_range(object, &file, start, len, upper_len, no_space_allocated_yet) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// netfs's prepare_write_subreq: the stream's limits, and the operation
+/// must have a file by now.
+pub(crate) fn prepare_write_subreq(sub: &Subrequest) {
+    sub.set_stream_limits(MAX_RW_COUNT, bindings::BIO_MAX_VECS);
+    let res = sub.resources();
+    if !res.has_file()
+        && (!res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_WRITE) || !res.has_file())
+    {
+        sub.prepare_write_failed();
+    }
+}
+
+/// netfs's issue_write: aligns the subrequest to DIO blocks, checks the
+/// space, and writes it.
+pub(crate) fn issue_write(sub: &Subrequest) {
+    let terminated = |v: isize| sub.write_completion().call(v, false);
+    let res = sub.resources();
+    let Some(object) = res.object() else {
+        return terminated(ENOBUFS().to_errno() as isize);
+    };
+    let Some(file) = res.file() else {
+        return terminated(ENOBUFS().to_errno() as isize);
+    };
+    let block = DIO_BLOCK_SIZE as usize;
+    let (mut start, mut len) = (sub.start(), sub.len());
+    let (i_size, extendable) = (sub.i_size(), sub.extendable_to());
+    let iter = sub.iter();
+    // Start on a DIO block boundary.
+    let off = (start as usize) & (block - 1);
+    if off != 0 {
+        let pre = block - off;
+        if pre >= len {
+            fsc::stats::dio_misfit();
+            return terminated(len as isize);
+        }
+        sub.skip(pre);
+        start += pre as i64;
+        len -= pre;
+    }
+    // End on one too, rounding the file's last block up if allowed.
+    if start + len as i64 == i_size {
+        let part = len % block;
+        let need = block - part;
+        if part != 0 && extendable >= need {
+            len += need;
+            sub.extend(need);
+        }
+    }
+    let post = len & (block - 1);
+    if post != 0 {
+        len -= post;
+        if len == 0 {
+            fsc::stats::dio_misfit();
+            return terminated(post as isize);
+        }
+        iter.truncate(len);
+    }
+    let prepared = match object.cache().bound() {
+        Some(b) => {
+            let _secure = Secure::begin(&b.cred);
+            let upper = len;
+            prepare_write_range(object, &file, &mut start, &mut len, upper, true)
+        }
+        None => Err(ENOBUFS()),
+    };
+    if let Err(e) = prepared {
+        return terminated(e.to_errno() as isize);
+    }
+    drop(file);
+    // Through write(), not straight to do_write(): write() first checks
+    // that the cache is still live (fscache_wait_for_operation()), as C's
+    // cachefiles_write() does. A writeback that began before the cache
+    // died or was withdrawn must stop writing into it (ENOBUFS).
+    write(res, sub.start(), iter, sub.write_completion());
+}
+
+/// Where the data (rather than holes) of a read lies, and so where it comes
+/// from: the cache, the server, or nowhere (zeroes past EOF).
+pub(crate) fn prepare_read(
+    res: &Resources,
+    start: i64,
+    len: &mut usize,
+    i_size: i64,
+    flags: &mut usize,
+    netfs_ino: u64,
+) -> bindings::netfs_io_source {
+    let mut seen = PrepSeen::default();
+    let source = prepare_read_source(res, start, len, i_size, flags, &mut seen);
+    trace::prep_read(
+        seen.object,
+        start,
+        *len,
+        *flags as u16,
+        source as i32,
+        seen.why,
+        seen.ino,
+        netfs_ino,
+    );
+    source
+}
+
+/// What prepare_read_source() found, for its trace.
+struct PrepSeen {
+    why: PrepRead,
+    object: Option<u32>,
+    ino: u64,
+}
+
+impl Default for PrepSeen {
+    fn default() -> Self {
+        PrepSeen {
+            why: PrepRead::HaveData,
+            object: None,
+            ino: 0,
+        }
+    }
+}
+
+/// prepare_read() less its trace; `seen` says why it chose what it did.
+fn prepare_read_source(
+    res: &Resources,
+    start: i64,
+    len: &mut usize,
+    i_size: i64,
+    flags: &mut usize,
+    seen: &mut PrepSeen,
+) -> bindings::netfs_io_source {
+    let copy_to_cache = 1 << bindings::NETFS_SREQ_COPY_TO_CACHE;
+    let ondemand = 1 << bindings::NETFS_SREQ_ONDEMAND;
+    let server = bindings::netfs_io_source_NETFS_DOWNLOAD_FROM_SERVER;
+    if let Some(f) = res.file() {
+        seen.ino = f.inode().ino();
+    }
+    if start >= i_size {
+        seen.why = PrepRead::AfterEof;
+        return bindings::netfs_io_source_NETFS_FILL_WITH_ZEROES;
+    }
+    let Some(cookie) = res.cookie() else {
+        return server;
+    };
+    if cookie.test_flag(cookie_flag::NO_DATA_TO_READ) {
+        *flags |= copy_to_cache;
+        seen.why = PrepRead::NoData;
+        if *flags & ondemand == 0 {
+            return server;
+        }
+    }
+    let file = match res.file() {
+        Some(f) => f,
+        None => {
+            seen.why = PrepRead::NoFile;
+            // The object and file may still be being made.
+            if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_READ) {
+                return server;
+            }
+            match res.file() {
+                Some(f) => {
+                    seen.ino = f.inode().ino();
+                    f
+                }
+                None => return server,
+            }
+        }
+    };
+    let Some(object) = res.object() else {
+        return server;
+    };
+    seen.object = Some(object.debug_id());
+    let Some(b) = object.cache().bound() else {
+        return server;
+    };
+    let bsize = i64::from(b.bsize);
+    let _secure = Secure::begin(&b.cred);
+    let end = start + *len as i64;
+    let download_and_store = |flags: &mut usize| {
+        *flags |= copy_to_cache;
+        if *flags & ondemand != 0 {
+            // No on-demand daemon behind this cache to fetch the data.
+            return bindings::netfs_io_source_NETFS_INVALID_READ;
+        }
+        server
+    };
+    let seek_error = |e: Error, seen: &mut PrepSeen| {
+        trace::io_error(seen.object, file.inode(), e.to_errno(), trace::Err::Seek);
+        seen.why = PrepRead::SeekError;
+        server
+    };
+    let off = match inject_read().and_then(|()| file.llseek(start, SEEK_DATA)) {
+        Ok(off) => off,
+        Err(e) if e == ENXIO => {
+            seen.why = PrepRead::SeekNxio;
+            return download_and_store(flags);
+        }
+        Err(e) => return seek_error(e, seen),
+    };
+    if off >= end {
+        seen.why = PrepRead::FoundHole;
+        return download_and_store(flags);
+    }
+    if off > start {
+        let off = (off + bsize - 1) / bsize * bsize;
+        *len = (off - start) as usize;
+        seen.why = PrepRead::FoundPart;
+        return download_and_store(flags);
+    }
+    let to = match inject_read().and_then(|()| file.llseek(start, SEEK_HOLE)) {
+        Ok(to) => to,
+        Err(e) => return seek_error(e, seen),
+    };
+    if to < end {
+        let to = if end >= i_size {
+            (to + bsize - 1) / bsize * bsize
+        } else {
+            to / bsize * bsize
+        };
+        *len = (to - start) as usize;
+    }
+    seen.why = PrepRead::HaveData;
+    bindings::netfs_io_source_NETFS_READ_FROM_CACHE
+}
+
+/// netfs's query_occupancy: the first run of cached data in the range,
+/// in `granularity` units.
+pub(crate) fn query_occupancy(
+    res: &Resources,
+    start: i64,
+    len: usize,
+    granularity: usize,
+    data_start: &mut i64,
+    data_len: &mut usize,
+) -> c_int {
+    *data_start = -1;
+    *data_len = 0;
+    if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_READ) {
+        return ENOBUFS().to_errno();
+    }
+    let Some(object) = res.object() else {
+        return ENOBUFS().to_errno();
+    };
+    let Some(file) = res.file() else {
+        return ENOBUFS().to_errno();
+    };
+    let bsize = object.cache().bound().map_or(0, |b| b.bsize as usize);
+    let g = granularity.max(bsize).max(1) as i64;
+    let end = start + len as i64;
+    let off = match inject_read().and_then(|()| file.llseek(start, SEEK_DATA)) {
+        Ok(off) => off,
+        Err(e) if e == ENXIO => return ENODATA().to_errno(),
+        Err(_) => return ENOBUFS().to_errno(),
+    };
+    if (off + g - 1) / g * g >= end {
+        return ENODATA().to_errno();
+    }
+    let off2 = match inject_read().and_then(|()| file.llseek(off, SEEK_HOLE)) {
+        Ok(off2) => off2,
+        Err(e) if e == ENXIO => return ENODATA().to_errno(),
+        Err(_) => return ENOBUFS().to_errno(),
+    };
+    let off = (off + g - 1) / g * g;
+    let off2 = off2 / g * g;
+    if off2 <= off {
+        return ENODATA().to_errno();
+    }
+    *data_start = off;
+    *data_len = if off2 > end {
+        len
+    } else {
+        (off2 - off) as usize
+    };
+    0
+}
