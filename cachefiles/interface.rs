@@ -49,7 +49,8 @@ unsafe fn cache_of(vcookie: &VolumeCookie) -> Option<Arc<Cache>> {
 unsafe extern "C" fn acquire_volume(volume: *mut bindings::fscache_volume) {
     // SAFETY: per the contract, live for the callback.
     let vcookie = unsafe { VolumeCookie::from_raw(volume) };
-    // SAFETY: as above, a volume of one of our caches.
+    // SAFETY: fscache calls acquire_volume only for volumes of caches we
+    // added, during the callback.
     let Some(cache) = (unsafe { cache_of(vcookie) }) else {
         return;
     };

@@ -357,7 +357,8 @@ macro_rules! c_object {
                 // SAFETY: the caller gives up a count it owns, so the
                 // object is live until that count is dropped here.
                 let o = unsafe { obj.as_ref() };
-                // SAFETY: as above.
+                // SAFETY: `ref` is the count that governs this object,
+                // and the caller gives up one it owns.
                 if unsafe { $crate::sys::refcount_dec_and_test(o.ref_field()) } {
                     $free(o);
                 }

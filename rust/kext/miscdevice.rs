@@ -162,8 +162,9 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
             // contract); `_t` is a ZST and needs no write.
             let inner =
                 unsafe { core::ptr::addr_of_mut!((*slot).inner) }.cast::<bindings::miscdevice>();
-            // SAFETY: as above; misc_register() sees the device only once
-            // it is written, and on failure nothing refers to it.
+            // SAFETY: `inner` is valid for writes and pinned (the
+            // closure's contract); misc_register() sees the device only
+            // once it is written, and on failure nothing refers to it.
             unsafe {
                 inner.write(opts.into_raw::<T>(fops));
                 to_result(bindings::misc_register(inner))
@@ -269,7 +270,8 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
     // SAFETY: the arguments of this poll call, valid while it runs; the
     // file is open and referenced by the caller.
     let (file, table) = unsafe { (File::from_raw_file(file), table) };
-    // SAFETY: as above.
+    // SAFETY: `file` and `table` are this poll call's arguments, valid
+    // while it runs.
     let table = unsafe { PollTable::from_raw(file, table) };
     // SAFETY: the file is open, per the contract.
     T::poll(unsafe { device::<T>(file.as_ptr()) }, &table)

@@ -81,38 +81,39 @@ impl Dentry {
     }
 
     pub fn is_negative(&self) -> bool {
-        // SAFETY: as above.
+        // SAFETY: the dentry is live while borrowed (type invariant).
         unsafe { fsrs_d_is_negative(self.as_ptr()) }
     }
 
     pub fn is_reg(&self) -> bool {
-        // SAFETY: as above.
+        // SAFETY: the dentry is live while borrowed (type invariant).
         unsafe { fsrs_d_is_reg(self.as_ptr()) }
     }
 
     pub fn is_dir(&self) -> bool {
-        // SAFETY: as above.
+        // SAFETY: the dentry is live while borrowed (type invariant).
         unsafe { fsrs_d_is_dir(self.as_ptr()) }
     }
 
     pub fn can_lookup(&self) -> bool {
-        // SAFETY: as above.
+        // SAFETY: the dentry is live while borrowed (type invariant).
         unsafe { fsrs_d_can_lookup(self.as_ptr()) }
     }
 
     pub fn unhashed(&self) -> bool {
-        // SAFETY: as above.
+        // SAFETY: the dentry is live while borrowed (type invariant).
         unsafe { fsrs_d_unhashed(self.as_ptr()) }
     }
 
     pub fn is_mountpoint(&self) -> bool {
-        // SAFETY: as above.
+        // SAFETY: the dentry is live while borrowed (type invariant).
         unsafe { fsrs_d_mountpoint(self.as_ptr()) }
     }
 
     /// Whether `dir` is (still) this dentry's parent.
     pub fn parent_is(&self, dir: &Dentry) -> bool {
-        // SAFETY: as above; d_parent is only compared, not dereferenced.
+        // SAFETY: the dentry is live while borrowed (type invariant);
+        // d_parent is only compared, not dereferenced.
         unsafe { fsrs_d_parent(self.as_ptr()) == dir.as_ptr() }
     }
 
@@ -142,7 +143,7 @@ impl Dentry {
     }
 
     pub fn sb_rdonly(&self) -> bool {
-        // SAFETY: as above.
+        // SAFETY: the dentry is live while borrowed (type invariant).
         unsafe { fsrs_sb_rdonly(self.as_ptr()) }
     }
 }

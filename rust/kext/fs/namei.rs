@@ -79,7 +79,8 @@ pub fn mkdir(mnt: &Mount, dir: &Dentry, locked: &InodeLock<'_>, d: &Dentry) -> R
     let path = mnt.path(dir);
     // SAFETY: all pinned; the parent is locked as vfs_mkdir requires.
     to_result(unsafe { fsrs_security_path_mkdir(&path, d.as_ptr(), 0o700) })?;
-    // SAFETY: as above.
+    // SAFETY: all pinned by their borrows; the parent is locked (checked
+    // above), as vfs_mkdir requires.
     to_result(unsafe { bindings::vfs_mkdir(idmap(), inode.as_ptr(), d.as_ptr(), 0o700) })
 }
 
@@ -93,7 +94,8 @@ pub fn security_unlink(mnt: &Mount, dir: &Dentry, d: &Dentry) -> Result {
 /// unlink of `d` from `dir` (locked by the caller).
 pub fn unlink(dir: &Dentry, locked: &InodeLock<'_>, d: &Dentry) -> Result {
     let inode = locked.check(dir)?;
-    // SAFETY: as above.
+    // SAFETY: all pinned by their borrows; the parent is locked (checked
+    // above), as vfs_unlink requires.
     to_result(unsafe {
         bindings::vfs_unlink(idmap(), inode.as_ptr(), d.as_ptr(), core::ptr::null_mut())
     })
