@@ -62,7 +62,7 @@ pub(crate) enum SpaceFor {
 /// after unbind, which withdraws it and waits for its objects, and when
 /// no one can borrow it any more.
 pub(crate) struct Bound {
-    pub(crate) fscache: AcquiredCache,
+    pub(crate) fscache: AcquiredCache<Arc<Cache>>,
     pub(crate) mnt: Mount,
     pub(crate) store: Dir,
     pub(crate) graveyard: Dir,
@@ -281,7 +281,7 @@ impl Cache {
 
     fn bind_to(
         self: &Arc<Self>,
-        fscache: AcquiredCache,
+        fscache: AcquiredCache<Arc<Cache>>,
         dir: &CStr,
         secid: Option<u32>,
         limits: &Limits,
@@ -365,7 +365,7 @@ impl Cache {
         );
         b.fscache.withdraw();
         // fscache calls us no more: its reference on us goes.
-        drop(b.fscache.take_private::<Arc<Cache>>());
+        drop(b.fscache.take_private());
         self.withdraw_fscache_volumes();
         self.withdraw_objects();
         b.fscache.wait_for_objects();

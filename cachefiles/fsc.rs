@@ -13,8 +13,9 @@
 use crate::kext::bitops::BitFlags;
 use core::{
     ffi::c_void,
+    marker::PhantomData,
     ptr::{addr_of, addr_of_mut, NonNull},
-    sync::atomic::{AtomicI32, Ordering},
+    sync::atomic::{AtomicI32, AtomicPtr, Ordering},
 };
 use kernel::{
     bindings,
@@ -50,6 +51,42 @@ pub(crate) mod cookie_flag {
     pub(crate) const NEEDS_UPDATE: u32 = bindings::FSCACHE_COOKIE_NEEDS_UPDATE;
     pub(crate) const HAVE_DATA: u32 = bindings::FSCACHE_COOKIE_HAVE_DATA;
     pub(crate) const LOCAL_WRITE: u32 = bindings::FSCACHE_COOKIE_LOCAL_WRITE;
+}
+
+/// A C object's `cache_priv`: only the backend writes it (from callbacks
+/// that fscache, or unbind, serialise), others read it.
+///
+/// # Safety
+///
+/// `field` must be the `cache_priv` field of an object live for `'a`.
+unsafe fn private_slot<'a>(field: *mut *mut c_void) -> &'a AtomicPtr<c_void> {
+    // SAFETY: per the caller; a pointer-sized, aligned field, accessed
+    // atomically by us (C's plain reads of it see whole values).
+    unsafe { AtomicPtr::from_ptr(field) }
+}
+
+fn set_private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>, data: T) {
+    slot.store(data.into_foreign().cast_mut(), Ordering::Release);
+}
+
+/// # Safety
+///
+/// A non-null pointer in `slot` must come from `set_private::<T>`.
+unsafe fn take_private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>) -> Option<T> {
+    // Cleared as it is read, so that it is taken back once.
+    let p = slot.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: per the caller.
+    unsafe { T::try_from_foreign(p) }
+}
+
+/// # Safety
+///
+/// A non-null pointer in `slot` must come from `set_private::<T>` and not
+/// be taken back while the borrow lasts.
+unsafe fn private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>) -> Option<T::Borrowed<'_>> {
+    let p = slot.load(Ordering::Acquire);
+    // SAFETY: per the caller.
+    (!p.is_null()).then(|| unsafe { T::borrow(p) })
 }
 
 /// A `struct fscache_cache`.
@@ -110,11 +147,12 @@ impl FsCache {
     /// and `T` is only borrowed for `'a`, within the callback that gave
     /// `self` (fscache calls us only between add and withdrawal).
     pub(crate) unsafe fn private<'a, T: ForeignOwnable>(&'a self) -> Option<T::Borrowed<'a>> {
-        // SAFETY: the cache is live (type invariant).
-        let p = unsafe { (*self.as_ptr()).cache_priv };
-        // SAFETY: per the caller, `p` is null or T::into_foreign's, and it
-        // is given back only after withdrawal.
-        (!p.is_null()).then(|| unsafe { T::borrow(p) })
+        // SAFETY: the field of a cache live while borrowed (type
+        // invariant).
+        let slot = unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) };
+        // SAFETY: per the caller, null or add()'s `T`, given back only
+        // after withdrawal.
+        unsafe { private::<T>(slot) }
     }
 }
 
@@ -126,39 +164,35 @@ impl FsCache {
 ///
 /// Holds the acquisition's reference on `0`, given back exactly once, by
 /// `Drop`, after waiting for every [`ObjectCount`] of the cache to go.
-pub(crate) struct AcquiredCache(NonNull<FsCache>);
+pub(crate) struct AcquiredCache<P: ForeignOwnable>(NonNull<FsCache>, PhantomData<P>);
 
 // SAFETY: the reference may be given back from any thread.
-unsafe impl Send for AcquiredCache {}
+unsafe impl<P: ForeignOwnable> Send for AcquiredCache<P> {}
 // SAFETY: shared use is through &FsCache, which is Sync.
-unsafe impl Sync for AcquiredCache {}
+unsafe impl<P: ForeignOwnable> Sync for AcquiredCache<P> {}
 
-impl AcquiredCache {
+impl<P: ForeignOwnable> AcquiredCache<P> {
     /// fscache_acquire_cache(): the named cache, to be made ready.
-    pub(crate) fn acquire(tag: &CStr) -> Result<AcquiredCache> {
+    pub(crate) fn acquire(tag: &CStr) -> Result<AcquiredCache<P>> {
         // SAFETY: `tag` is NUL-terminated.
         let p = unsafe { bindings::fscache_acquire_cache(tag.as_char_ptr()) };
         let p = kernel::error::from_err_ptr(p)?;
         // INVARIANT: the reference fscache gave us.
         NonNull::new(p.cast::<FsCache>())
-            .map(AcquiredCache)
+            .map(|p| AcquiredCache(p, PhantomData))
             .ok_or(ENOMEM)
     }
 
     /// fscache_add_cache(): brings the cache online with our ops; `data`
     /// is its private pointer until [`Self::take_private`].
-    pub(crate) fn add<T: ForeignOwnable>(
-        &self,
-        ops: &'static bindings::fscache_cache_ops,
-        data: T,
-    ) -> Result {
+    pub(crate) fn add(&self, ops: &'static bindings::fscache_cache_ops, data: P) -> Result {
         let p = data.into_foreign();
         // SAFETY: the cache is ours (type invariant); `p` stays valid until
         // take_private() takes it back, after withdrawal.
         let r = unsafe { bindings::fscache_add_cache(self.as_ptr(), ops, p.cast_mut()) };
         if let Err(e) = kernel::error::to_result(r) {
             // SAFETY: fscache refused it, so nothing else has `p`.
-            drop(unsafe { T::from_foreign(p) });
+            drop(unsafe { P::from_foreign(p) });
             return Err(e);
         }
         Ok(())
@@ -166,15 +200,13 @@ impl AcquiredCache {
 
     /// Takes back the private pointer [`Self::add`] gave fscache, once the
     /// cache is withdrawn (fscache no longer calls us about it).
-    pub(crate) fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
-        // SAFETY: the cache is ours (type invariant).
-        let slot = unsafe { addr_of_mut!((*self.as_ptr()).cache_priv) };
-        // SAFETY: withdrawn: only we read or write it now; it is null or
-        // add()'s `T`, which is taken back once (the slot is cleared).
-        unsafe {
-            let p = core::ptr::replace(slot, core::ptr::null_mut());
-            T::try_from_foreign(p)
-        }
+    pub(crate) fn take_private(&self) -> Option<P> {
+        // SAFETY: the field of our cache, live while we hold it (type
+        // invariant).
+        let slot = unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) };
+        // SAFETY: only add() stores into it, a `P` (the type parameter), and
+        // once withdrawn fscache no longer borrows it.
+        unsafe { take_private::<P>(slot) }
     }
 
     /// fscache_withdraw_cache(): fscache stops using the cache and waits
@@ -191,7 +223,7 @@ impl AcquiredCache {
     }
 }
 
-impl core::ops::Deref for AcquiredCache {
+impl<P: ForeignOwnable> core::ops::Deref for AcquiredCache<P> {
     type Target = FsCache;
 
     fn deref(&self) -> &FsCache {
@@ -200,7 +232,7 @@ impl core::ops::Deref for AcquiredCache {
     }
 }
 
-impl Drop for AcquiredCache {
+impl<P: ForeignOwnable> Drop for AcquiredCache<P> {
     fn drop(&mut self) {
         // Objects' counts keep the cache's memory in use (ObjectCount).
         self.wait_for_objects();
@@ -292,17 +324,15 @@ impl VolumeCookie {
         unsafe { FsCache::from_raw((*self.as_ptr()).cache) }
     }
 
-    fn priv_slot(&self) -> *mut *mut c_void {
-        // SAFETY: only the field's address is computed.
-        unsafe { addr_of_mut!((*self.as_ptr()).cache_priv) }
+    fn priv_slot(&self) -> &AtomicPtr<c_void> {
+        // SAFETY: the field of a volume that is live while borrowed (type
+        // invariant).
+        unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
     }
 
     /// Attaches our `T` as the volume's private pointer.
     pub(crate) fn set_private<T: ForeignOwnable>(&self, data: T) {
-        let p = data.into_foreign();
-        // SAFETY: only the backend writes cache_priv, from acquire_volume,
-        // free_volume and withdrawal, which fscache and unbind serialise.
-        unsafe { core::ptr::write_volatile(self.priv_slot(), p.cast_mut()) };
+        set_private(self.priv_slot(), data)
     }
 
     /// Detaches and returns the private `T`, if any.
@@ -311,11 +341,8 @@ impl VolumeCookie {
     ///
     /// A non-null private pointer must come from `set_private::<T>`.
     pub(crate) unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
-        // SAFETY: serialised as in set_private(); cleared as it is read so
-        // that it is taken back once.
-        let p = unsafe { core::ptr::replace(self.priv_slot(), core::ptr::null_mut()) };
         // SAFETY: per the caller.
-        unsafe { T::try_from_foreign(p) }
+        unsafe { take_private(self.priv_slot()) }
     }
 
     /// Borrows the private `T`.
@@ -325,10 +352,8 @@ impl VolumeCookie {
     /// A non-null private pointer must come from `set_private::<T>` and
     /// not be taken back while the borrow lasts.
     pub(crate) unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
-        // SAFETY: a racy read of the pointer, as C reads it.
-        let p = unsafe { core::ptr::read_volatile(self.priv_slot()) };
         // SAFETY: per the caller.
-        (!p.is_null()).then(|| unsafe { T::borrow(p) })
+        unsafe { private::<T>(self.priv_slot()) }
     }
 
     pub(crate) fn n_accesses(&self) -> i32 {
@@ -527,16 +552,15 @@ impl Cookie {
         (!p.is_null()).then(|| unsafe { VolumeCookie::from_raw(p) })
     }
 
-    fn priv_slot(&self) -> *mut *mut c_void {
-        // SAFETY: only the field's address is computed.
-        unsafe { addr_of_mut!((*self.as_ptr()).cache_priv) }
+    fn priv_slot(&self) -> &AtomicPtr<c_void> {
+        // SAFETY: the field of a cookie that is live while borrowed (type
+        // invariant).
+        unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
     }
 
     /// Attaches our `T` as the cookie's private pointer.
     pub(crate) fn set_private<T: ForeignOwnable>(&self, data: T) {
-        // SAFETY: only the backend writes cache_priv, at lookup and
-        // withdraw, which fscache serialises.
-        unsafe { core::ptr::write_volatile(self.priv_slot(), data.into_foreign().cast_mut()) };
+        set_private(self.priv_slot(), data)
     }
 
     /// Detaches and returns the private `T`, if any.
@@ -546,11 +570,8 @@ impl Cookie {
     /// A non-null private pointer must come from `set_private::<T>`, and
     /// no borrow of it may outlive this call.
     pub(crate) unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
-        // SAFETY: serialised as in set_private(); cleared as it is read so
-        // that it is taken back once.
-        let p = unsafe { core::ptr::replace(self.priv_slot(), core::ptr::null_mut()) };
         // SAFETY: per the caller.
-        unsafe { T::try_from_foreign(p) }
+        unsafe { take_private(self.priv_slot()) }
     }
 
     /// Borrows the private `T` for as long as the cookie is borrowed.
@@ -561,10 +582,8 @@ impl Cookie {
     /// stay attached while the borrow lasts (fscache calls the object ops
     /// only between lookup and withdrawal, and operations hold accesses).
     pub(crate) unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
-        // SAFETY: a racy read of the pointer, as C reads it.
-        let p = unsafe { core::ptr::read_volatile(self.priv_slot()) };
         // SAFETY: per the caller.
-        (!p.is_null()).then(|| unsafe { T::borrow(p) })
+        unsafe { private::<T>(self.priv_slot()) }
     }
 
     fn flags(&self) -> BitFlags<'_> {
