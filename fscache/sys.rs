@@ -100,7 +100,7 @@ impl<T> AddRemoveLocked<T> {
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
         // SAFETY: as in read().
         unsafe { bindings::down_write(addremove_sem()) };
-        WriteGuard(self)
+        WriteGuard(self, core::marker::PhantomData)
     }
 }
 
@@ -118,7 +118,10 @@ impl<T> AddRemoveLocked<T> {
     }
 }
 
-pub(crate) struct WriteGuard<'a, T>(&'a AddRemoveLocked<T>);
+/// Holds `fscache_addremove_sem` for writing; not `Send`, so the task that
+/// took it releases it.
+#[must_use = "the lock is released at once if the guard is dropped"]
+pub(crate) struct WriteGuard<'a, T>(&'a AddRemoveLocked<T>, core::marker::PhantomData<*mut ()>);
 
 impl<T> Deref for WriteGuard<'_, T> {
     type Target = T;

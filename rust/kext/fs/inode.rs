@@ -3,6 +3,7 @@
 //! lock. Upstream: none (6.18 has no inode abstraction usable here).
 
 use super::namei::RenameLock;
+use core::marker::PhantomData;
 use kernel::{bindings, prelude::*, types::Opaque};
 
 // Only pointers to these C types cross; their layout does not matter here.
@@ -67,14 +68,14 @@ impl Inode {
     pub fn lock(&self) -> InodeLock<'_> {
         // SAFETY: the inode is pinned while borrowed; the guard unlocks.
         unsafe { fsrs_inode_lock(self.as_ptr()) };
-        InodeLock(self)
+        InodeLock(self, PhantomData)
     }
 
     /// Takes a directory's inode lock in the parent lockdep class.
     pub fn lock_parent(&self) -> InodeLock<'_> {
         // SAFETY: the inode is pinned while borrowed; the guard unlocks.
         unsafe { fsrs_inode_lock_parent(self.as_ptr()) };
-        InodeLock(self)
+        InodeLock(self, PhantomData)
     }
 
     pub fn is_dead_dir(&self) -> bool {
@@ -87,9 +88,10 @@ impl Inode {
 ///
 /// # Invariants
 ///
-/// `0`'s inode lock is held by this task until the guard is dropped.
+/// `0`'s inode lock is held by this task until the guard is dropped; not
+/// `Send`, so it is released by the task that took it.
 #[must_use = "the inode is unlocked at once if the guard is dropped"]
-pub struct InodeLock<'a>(&'a Inode);
+pub struct InodeLock<'a>(&'a Inode, PhantomData<*mut ()>);
 
 /// Proof that a directory's inode lock is held (by an InodeLock on it, or
 /// by a RenameLock over it). Functions that take a proof check it against
