@@ -7,7 +7,9 @@
  */
 #include "../rust/helpers/cred.c"
 #include "../rust/helpers/fs.c"
+#include "../rust/helpers/refcount.c"
 #include "../rust/helpers/sched.c"
 #include "../rust/helpers/slab.c"
 #include "../rust/helpers/uio.c"
 #include "../rust/helpers/wait.c"
+#include "../rust/helpers/workqueue.c"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Safe wrappers for what cookies sit on in C (`helpers.c`): their slab,
+//! Safe wrappers for what cookies sit on in C (`cookie.c`, `lru.c`): their slab,
 //! the bit-locked hash chains, the /proc list, the LRU with its timer, the
 //! workqueue and `wait_var_event()`.
 
@@ -90,7 +90,7 @@ pub(crate) unsafe fn free(cookie: *mut bindings::fscache_cookie) {
 ///
 /// # Invariants
 ///
-/// `head` is the chain of `key_hash` in helpers.c's static table, and its
+/// `head` is the chain of `key_hash` in cookie.c's static table, and its
 /// bit lock is held by this task. A cookie is on a chain exactly when its
 /// `IS_HASHED` flag is set, and that flag changes only here, under the
 /// chain's lock.
@@ -229,14 +229,14 @@ pub(crate) fn lru_pop_expired(timeout: c_ulong) -> Option<ARef<Cookie>> {
 
 /// Jiffies left before the LRU timer fires; 0 when it is not armed.
 pub(crate) fn lru_timer_left() -> c_long {
-    // SAFETY: reads the state of a static timer of helpers.c; no locking
+    // SAFETY: reads the state of a static timer of lru.c; no locking
     // needed for a statistic (C reads it the same way).
     unsafe { fsrs_lru_timer_left() }
 }
 
 /// Stops the LRU timer and work for good (module exit).
 pub(crate) fn lru_shutdown() {
-    // SAFETY: both are statics of helpers.c.
+    // SAFETY: both are statics of lru.c.
     unsafe { fsrs_lru_shutdown() }
 }
 

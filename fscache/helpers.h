@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* C helpers of fscache.ko for static inlines and macros; the Rust side
- * declares them in sys.rs. */
+/* Prototypes of fscache.ko's own C shims (cookie.c, lru.c, proc.c,
+ * volume.c, io.c); the shared ones are in rust/include/. */
 #ifndef FSRS_FSCACHE_HELPERS_H
 #define FSRS_FSCACHE_HELPERS_H
 
@@ -10,11 +10,7 @@
 struct fscache_volume;
 struct work_struct;
 
-bool fsrs_refcount_inc_not_zero(refcount_t *r);
-bool fsrs_refcount_dec_and_test_old(refcount_t *r, int *old);
-void fsrs_wait_var_zero(atomic_t *v);
 void fsrs_volume_init(struct fscache_volume *volume, void (*fn)(struct work_struct *));
-bool fsrs_schedule_work(struct work_struct *work);
 
 struct fscache_cookie;
 struct hlist_bl_head;
@@ -40,7 +36,6 @@ struct fscache_cookie *fsrs_lru_pop_expired(unsigned long timeout);
 long fsrs_lru_timer_left(void);
 void fsrs_lru_shutdown(void);
 bool fsrs_queue_work(struct workqueue_struct *wq, struct work_struct *work);
-long fsrs_wait_var(void *var, bool (*cond)(const void *ctx), const void *ctx, long timeout);
 void fsrs_clear_page_bits(struct address_space *mapping, loff_t start, size_t len);
 
 /* trace.c: the fscache tracepoints, for the Rust side (trace.rs). */

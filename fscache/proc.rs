@@ -85,7 +85,7 @@ fn show_volume(m: &mut SeqFile<'_>, volume: Option<&volume::Volume>) {
     m.puts("\n");
 }
 
-// The caches and volumes seq_file iterators (helpers.c) call these between
+// The caches and volumes seq_file iterators (proc.c) call these between
 // their start() and stop(), which hold fscache_addremove_sem shared.
 
 /// # Safety
@@ -145,7 +145,7 @@ fn hex(m: &mut SeqFile<'_>, bytes: &[u8]) {
 }
 
 /// One row of the cookies table (or, for `None`, its header): the show()
-/// of its seq_file iterator (helpers.c), which holds the cookie list's
+/// of its seq_file iterator (cookie.c), which holds the cookie list's
 /// read lock from start to stop, so `cookie` stays listed and alive.
 fn show_cookie(m: &mut SeqFile<'_>, cookie: Option<&cookie::Cookie>) {
     let Some(c) = cookie else {
@@ -179,7 +179,7 @@ fn show_cookie(m: &mut SeqFile<'_>, cookie: Option<&cookie::Cookie>) {
 
 /// # Safety
 ///
-/// Called by the cookies seq_file's show() (helpers.c) with its `m`, and
+/// Called by the cookies seq_file's show() (cookie.c) with its `m`, and
 /// a cookie on the list it holds read-locked (or null with `header`).
 #[no_mangle]
 unsafe extern "C" fn fsrs_cookie_seq_show(

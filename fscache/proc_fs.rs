@@ -83,7 +83,7 @@ impl ProcEntry {
     }
 }
 
-// helpers.c: the cookie list's seq_file iterator.
+// cookie.c: the cookie list's seq_file iterator.
 #[allow(improper_ctypes)]
 extern "C" {
     fn fsrs_proc_create_cookies(path: *const kernel::ffi::c_char) -> *mut bindings::proc_dir_entry;
@@ -93,7 +93,7 @@ extern "C" {
 
 impl ProcEntry {
     /// Creates `/proc/<path>` listing every cookie through a seq_file
-    /// iterator (helpers.c), a row per show() call.
+    /// iterator (cookie.c), a row per show() call.
     pub(crate) fn cookies(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated; the iterator's ops are static
         // in this module, and the entry is removed in drop() before unload.
@@ -102,7 +102,7 @@ impl ProcEntry {
     }
 
     /// Creates `/proc/<path>` listing every cache through a seq_file
-    /// iterator (helpers.c).
+    /// iterator (proc.c).
     pub(crate) fn caches(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated; the iterator's ops are static
         // in this module, and the entry is removed in drop() before unload.
@@ -111,7 +111,7 @@ impl ProcEntry {
     }
 
     /// Creates `/proc/<path>` listing every volume through a seq_file
-    /// iterator (helpers.c).
+    /// iterator (proc.c).
     pub(crate) fn volumes(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated; the iterator's ops are static
         // in this module, and the entry is removed in drop() before unload.

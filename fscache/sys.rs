@@ -18,7 +18,7 @@ use kernel::{
 };
 
 extern "C" {
-    // helpers.c
+    // rust/helpers/{refcount,wait,workqueue}.c; volume.c
     fn fsrs_refcount_inc_not_zero(r: *mut bindings::refcount_t) -> bool;
     fn fsrs_refcount_dec_and_test_old(r: *mut bindings::refcount_t, old: *mut i32) -> bool;
     fn fsrs_wait_var_zero(v: *mut bindings::atomic_t);

@@ -37,7 +37,7 @@ use bindings::fscache_volume_trace_fscache_volume_put_cookie as V_PUT_COOKIE;
 ///
 /// # Invariants
 ///
-/// The C object was made by [`Cookie::new`] (from `helpers.c`'s slab,
+/// The C object was made by [`Cookie::new`] (from `cookie.c`'s slab,
 /// lock, links and work item initialised) and is live while any `&Cookie`
 /// or `ARef<Cookie>` exists: `ref` counts the `ARef`s, the last put frees
 /// it through [`super::free`]. `volume`, `debug_id`, `key_hash`, the key
@@ -493,7 +493,7 @@ pub(super) unsafe extern "C" fn worker(work: *mut bindings::work_struct) {
 ///
 /// # Safety
 ///
-/// Called by the workqueue only (helpers.c's LRU work item).
+/// Called by the workqueue only (lru.c's LRU work item).
 #[no_mangle]
 unsafe extern "C" fn fsrs_cookie_lru_worker(_work: *mut bindings::work_struct) {
     super::lru_work();

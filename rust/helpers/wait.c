@@ -8,6 +8,7 @@
 #include <linux/sched.h>
 #include <linux/wait.h>
 #include <linux/wait_bit.h>
+#include <linux/atomic.h>
 #include "../include/fsrs_wait.h"
 
 /* Wait queues, for poll. */
@@ -43,4 +44,26 @@ bool fsrs_wait_on_bit_timeout(unsigned long *word, int bit, unsigned long timeou
 void fsrs_clear_and_wake_up_bit(int bit, unsigned long *word)
 {
 	clear_and_wake_up_bit(bit, word);
+}
+
+/* Variable waits (wait_var_event). */
+
+/* Sleeps until *v reads 0; the side that drops it calls wake_up_var(v). */
+void fsrs_wait_var_zero(atomic_t *v)
+{
+	wait_var_event(v, atomic_read(v) == 0);
+}
+
+/*
+ * wait_var_event_timeout() on @var until @cond(@ctx) holds; with a timeout
+ * of MAX_SCHEDULE_TIMEOUT, without one. Returns the jiffies left (at least
+ * 1 if @cond held), 0 on timeout.
+ */
+long fsrs_wait_var(void *var, bool (*cond)(const void *ctx), const void *ctx, long timeout)
+{
+	if (timeout == MAX_SCHEDULE_TIMEOUT) {
+		wait_var_event(var, cond(ctx));
+		return 1;
+	}
+	return wait_var_event_timeout(var, cond(ctx), timeout);
 }

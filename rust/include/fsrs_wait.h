@@ -15,5 +15,8 @@ void fsrs_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_t
 void fsrs_wait_on_bit(unsigned long *word, int bit);
 bool fsrs_wait_on_bit_timeout(unsigned long *word, int bit, unsigned long timeout);
 void fsrs_clear_and_wake_up_bit(int bit, unsigned long *word);
+#include <linux/atomic.h>
+void fsrs_wait_var_zero(atomic_t *v);
+long fsrs_wait_var(void *var, bool (*cond)(const void *ctx), const void *ctx, long timeout);
 
 #endif
