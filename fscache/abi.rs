@@ -231,9 +231,9 @@ unsafe extern "C" fn fscache_withdraw_volume(volume: *mut bindings::fscache_volu
 #[no_mangle]
 unsafe extern "C" fn fscache_stats_show(m: *mut bindings::seq_file) -> c_int {
     // SAFETY: per the contract.
-    let mut m = unsafe { SeqFile::from_raw(m) };
+    let m = unsafe { SeqFile::from_raw(m) };
     // A seq_file cannot fail a write: it retries with a bigger buffer.
-    let _ = stats::show(&mut m);
+    let _ = stats::show(m);
     0
 }
 

@@ -7,8 +7,8 @@
 //! come from `fscache_stats_show()`) when it loads.
 
 use crate::proc_fs::{ProcEntry, SeqFile};
+use crate::seq_print;
 use crate::{cache, cookie, volume};
-use core::fmt::Write;
 use kernel::{
     bindings, c_str,
     ffi::{c_int, c_void},
@@ -37,14 +37,14 @@ fn cache_name(c: &cache::Cache) -> &[u8] {
 }
 
 /// One row of the caches table, or (`None`) its header.
-fn show_cache(m: &mut SeqFile<'_>, cache: Option<&cache::Cache>) {
+fn show_cache(m: &SeqFile, cache: Option<&cache::Cache>) {
     let Some(c) = cache else {
         m.puts(CACHES_HEADER);
         return;
     };
     let (refs, vols, objs, acc) = c.counts();
     // seq_file output cannot fail short of a retry with more room.
-    let _ = write!(
+    seq_print!(
         m,
         "{:08x} {:5} {:5} {:5} {:5} {} ",
         c.debug_id(),
@@ -59,14 +59,14 @@ fn show_cache(m: &mut SeqFile<'_>, cache: Option<&cache::Cache>) {
 }
 
 /// One row of the volumes table, or (`None`) its header.
-fn show_volume(m: &mut SeqFile<'_>, volume: Option<&volume::Volume>) {
+fn show_volume(m: &SeqFile, volume: Option<&volume::Volume>) {
     let Some(v) = volume else {
         m.puts(VOLUMES_HEADER);
         return;
     };
     let (refs, cookies, acc, flags) = v.counts();
     let cache = cache_name(v.cache());
-    let _ = write!(
+    seq_print!(
         m,
         "{:08x} {:5} {:5} {:3} {:02x} ",
         v.debug_id(),
@@ -107,10 +107,10 @@ unsafe extern "C" fn fsrs_proc_cache_at(n: i64) -> *mut c_void {
 #[no_mangle]
 unsafe extern "C" fn fsrs_proc_cache_show(m: *mut bindings::seq_file, c: *mut c_void) -> c_int {
     // SAFETY: `m` is the seq_file of this show() call, used only during it.
-    let mut file = unsafe { SeqFile::from_raw(m) };
+    let file = unsafe { SeqFile::from_raw(m) };
     // SAFETY: a registered cache, alive while the semaphore is held.
     let cache = (!c.is_null()).then(|| unsafe { cache::Cache::from_raw(c.cast()) });
-    show_cache(&mut file, cache);
+    show_cache(file, cache);
     0
 }
 
@@ -131,29 +131,29 @@ unsafe extern "C" fn fsrs_proc_volume_at(n: i64) -> *mut c_void {
 #[no_mangle]
 unsafe extern "C" fn fsrs_proc_volume_show(m: *mut bindings::seq_file, v: *mut c_void) -> c_int {
     // SAFETY: `m` is the seq_file of this show() call, used only during it.
-    let mut file = unsafe { SeqFile::from_raw(m) };
+    let file = unsafe { SeqFile::from_raw(m) };
     // SAFETY: a registered volume, alive while the semaphore is held.
     let volume = (!v.is_null()).then(|| unsafe { volume::Volume::from_raw(v.cast()) });
-    show_volume(&mut file, volume);
+    show_volume(file, volume);
     0
 }
 
-fn hex(m: &mut SeqFile<'_>, bytes: &[u8]) {
+fn hex(m: &SeqFile, bytes: &[u8]) {
     for b in bytes {
-        let _ = write!(m, "{:02x}", b);
+        seq_print!(m, "{:02x}", b);
     }
 }
 
 /// One row of the cookies table (or, for `None`, its header): the show()
 /// of its seq_file iterator (cookie.c), which holds the cookie list's
 /// read lock from start to stop, so `cookie` stays listed and alive.
-fn show_cookie(m: &mut SeqFile<'_>, cookie: Option<&cookie::Cookie>) {
+fn show_cookie(m: &SeqFile, cookie: Option<&cookie::Cookie>) {
     let Some(c) = cookie else {
         m.puts(COOKIES_HEADER);
         return;
     };
     let (refs, active, acc, letter, flags) = c.counts();
-    let _ = write!(
+    seq_print!(
         m,
         "{:08x} {:08x} {:3} {:3} {:3} {} {:02x}",
         c.debug_id(),
@@ -188,13 +188,13 @@ unsafe extern "C" fn fsrs_cookie_seq_show(
     header: bool,
 ) -> kernel::ffi::c_int {
     // SAFETY: `m` is the seq_file of this show() call, used only during it.
-    let mut file = unsafe { SeqFile::from_raw(m) };
+    let file = unsafe { SeqFile::from_raw(m) };
     if header || cookie.is_null() {
-        show_cookie(&mut file, None);
+        show_cookie(file, None);
     } else {
         // SAFETY: a listed cookie, alive while the list is read-locked
         // (this function's contract).
-        show_cookie(&mut file, Some(unsafe { cookie::Cookie::from_raw(cookie) }));
+        show_cookie(file, Some(unsafe { cookie::Cookie::from_raw(cookie) }));
     }
     0
 }

@@ -1,50 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-//! `/proc` entries and the `seq_file` they print through.
+//! `/proc` entries; they print through `kext::seq_file::SeqFile`.
 //!
 //! The only place the fscache crate touches procfs; what the files say is
 //! decided in `proc.rs`.
 
-use core::marker::PhantomData;
 use kernel::{bindings, prelude::*};
 
-/// The output buffer of a `/proc` file being read.
-pub(crate) struct SeqFile<'a> {
-    m: *mut bindings::seq_file,
-    _borrow: PhantomData<&'a mut bindings::seq_file>,
-}
-
-impl core::fmt::Write for SeqFile<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.puts(s);
-        Ok(())
-    }
-}
-
-impl SeqFile<'_> {
-    /// # Safety
-    ///
-    /// `m` must be the seq_file of a show() call in progress, used only
-    /// for the returned object's lifetime.
-    pub(crate) unsafe fn from_raw(m: *mut bindings::seq_file) -> Self {
-        Self {
-            m,
-            _borrow: PhantomData,
-        }
-    }
-
-    /// Appends `s`; seq_file retries with a bigger buffer on overflow.
-    pub(crate) fn puts(&mut self, s: &str) {
-        self.put_bytes(s.as_bytes());
-    }
-
-    /// Appends `b` byte for byte, as C's `%s` prints a name: names (a
-    /// cache's tag, a volume's key) are bytes, not necessarily UTF-8.
-    pub(crate) fn put_bytes(&mut self, b: &[u8]) {
-        // SAFETY: `self.m` is the seq_file of the show() call this object
-        // lives in, and `b` is valid for `b.len()` bytes.
-        unsafe { bindings::seq_write(self.m, b.as_ptr().cast(), b.len()) };
-    }
-}
+pub(crate) use crate::kext::seq_file::SeqFile;
 
 /// A `/proc` path (file, directory or symlink) removed with everything
 /// under it when dropped.

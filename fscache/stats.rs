@@ -62,7 +62,8 @@ fn c_stat(counter: *mut bindings::atomic_t) -> i32 {
 }
 
 /// Prints the FS-Cache statistics lines.
-pub(crate) fn show(m: &mut SeqFile<'_>) -> core::fmt::Result {
+pub(crate) fn show(m: &SeqFile) -> core::fmt::Result {
+    let mut m = m;
     // C prints these with %u: the bits of the int, unsigned.
     let u = |s: &Stat| s.get() as u32;
     let cu = |c: *mut bindings::atomic_t| c_stat(c) as u32;

@@ -16,5 +16,6 @@ pub mod fs;
 pub mod miscdevice;
 pub mod netfs;
 pub mod sched;
+pub mod seq_file;
 pub mod slab;
 pub mod sync;
