@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The output buffer of a `seq_file` being shown. Upstream:
 //! `kernel::seq_file` (6.13): `SeqFile::from_raw`, `call_printf` and the
-//! `seq_print!` macro, which this mirrors; `puts` and `put_bytes` add the
+//! `seq_print!` macro, whose names and use this mirrors; `puts` and `put_bytes` add the
 //! byte-for-byte output a name that is not UTF-8 needs.
 
 use kernel::{bindings, types::Opaque};
@@ -24,18 +24,14 @@ impl SeqFile {
         unsafe { &*ptr.cast::<SeqFile>() }
     }
 
-    /// Appends formatted text (`seq_printf("%pA")`); seq_file retries the
-    /// show with a bigger buffer on overflow.
+    /// Appends formatted text, piece by piece (`seq_write()`); seq_file
+    /// retries the show with a bigger buffer on overflow. (Upstream
+    /// formats through `seq_printf("%pA")`; writing the pieces directly
+    /// skips vsprintf for tables of many rows.)
     pub fn call_printf(&self, args: core::fmt::Arguments<'_>) {
-        // SAFETY: the seq_file of the show() in progress (type invariant);
-        // "%pA" takes a `fmt::Arguments`, which lives for the call.
-        unsafe {
-            bindings::seq_printf(
-                self.0.get(),
-                kernel::c_str!("%pA").as_char_ptr(),
-                &args as *const _ as *const kernel::ffi::c_void,
-            )
-        };
+        let mut w = self;
+        // Writing to a seq_file does not fail (see write_str below).
+        let _ = core::fmt::Write::write_fmt(&mut w, args);
     }
 
     /// Appends `s`.
