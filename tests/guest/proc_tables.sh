@@ -3,7 +3,7 @@
 # and cookie, and
 # the FS-Cache statistics lines, in the C format: the same checks pass on
 # the C and the Rust fscache, so they differ only in numbers.
-# timeout: 120
+# timeout: 240
 # boot: shared
 . /fsrs/lib.sh
 
