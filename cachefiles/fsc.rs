@@ -324,38 +324,6 @@ impl VolumeCookie {
         unsafe { FsCache::from_raw((*self.as_ptr()).cache) }
     }
 
-    fn priv_slot(&self) -> &AtomicPtr<c_void> {
-        // SAFETY: the field of a volume that is live while borrowed (type
-        // invariant).
-        unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
-    }
-
-    /// Attaches our `T` as the volume's private pointer.
-    pub(crate) fn set_private<T: ForeignOwnable>(&self, data: T) {
-        set_private(self.priv_slot(), data)
-    }
-
-    /// Detaches and returns the private `T`, if any.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>`.
-    pub(crate) unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
-        // SAFETY: per the caller.
-        unsafe { take_private(self.priv_slot()) }
-    }
-
-    /// Borrows the private `T`.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>` and
-    /// not be taken back while the borrow lasts.
-    pub(crate) unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
-        // SAFETY: per the caller.
-        unsafe { private::<T>(self.priv_slot()) }
-    }
-
     pub(crate) fn n_accesses(&self) -> i32 {
         // SAFETY: an atomic_t of a live volume, only accessed atomically.
         unsafe { AtomicI32::from_ptr(addr_of_mut!((*self.as_ptr()).n_accesses.counter)) }
@@ -380,6 +348,57 @@ impl VolumeCookie {
         };
         // INVARIANT: a reference of our own, or none.
         NonNull::new(p.cast::<VolumeCookie>()).map(VolumeRef)
+    }
+}
+
+/// The `cache_priv` field of fscache's volumes and cookies, where the
+/// backend keeps its object for them.
+pub(crate) trait CachePrivate {
+    /// The field.
+    fn priv_slot(&self) -> &AtomicPtr<c_void>;
+
+    /// Attaches our `T` as the private pointer.
+    fn set_private<T: ForeignOwnable>(&self, data: T) {
+        set_private(self.priv_slot(), data)
+    }
+
+    /// Detaches and returns the private `T`, if any.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must come from `set_private::<T>`, and
+    /// no borrow of it may outlive this call.
+    unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
+        // SAFETY: per the caller.
+        unsafe { take_private(self.priv_slot()) }
+    }
+
+    /// Borrows the private `T` for as long as the object is borrowed.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must come from `set_private::<T>` and
+    /// stay attached while the borrow lasts (fscache calls the ops only
+    /// between attachment and detachment; operations hold accesses).
+    unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
+        // SAFETY: per the caller.
+        unsafe { private::<T>(self.priv_slot()) }
+    }
+}
+
+impl CachePrivate for VolumeCookie {
+    fn priv_slot(&self) -> &AtomicPtr<c_void> {
+        // SAFETY: the field of a volume that is live while borrowed (type
+        // invariant).
+        unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
+    }
+}
+
+impl CachePrivate for Cookie {
+    fn priv_slot(&self) -> &AtomicPtr<c_void> {
+        // SAFETY: the field of a cookie that is live while borrowed (type
+        // invariant).
+        unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
     }
 }
 
@@ -550,40 +569,6 @@ impl Cookie {
         let p = cookie_field!(self, volume);
         // SAFETY: the cookie holds its volume for as long as it lives.
         (!p.is_null()).then(|| unsafe { VolumeCookie::from_raw(p) })
-    }
-
-    fn priv_slot(&self) -> &AtomicPtr<c_void> {
-        // SAFETY: the field of a cookie that is live while borrowed (type
-        // invariant).
-        unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
-    }
-
-    /// Attaches our `T` as the cookie's private pointer.
-    pub(crate) fn set_private<T: ForeignOwnable>(&self, data: T) {
-        set_private(self.priv_slot(), data)
-    }
-
-    /// Detaches and returns the private `T`, if any.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>`, and
-    /// no borrow of it may outlive this call.
-    pub(crate) unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
-        // SAFETY: per the caller.
-        unsafe { take_private(self.priv_slot()) }
-    }
-
-    /// Borrows the private `T` for as long as the cookie is borrowed.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>` and
-    /// stay attached while the borrow lasts (fscache calls the object ops
-    /// only between lookup and withdrawal, and operations hold accesses).
-    pub(crate) unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
-        // SAFETY: per the caller.
-        unsafe { private::<T>(self.priv_slot()) }
     }
 
     fn flags(&self) -> BitFlags<'_> {

@@ -4,7 +4,7 @@
 //! the safe code in `volume.rs`, `object.rs` and `io.rs`.
 
 use crate::cache::Cache;
-use crate::fsc::{Cookie, VolumeCookie};
+use crate::fsc::{CachePrivate, Cookie, VolumeCookie};
 use crate::kext::slab::SlabArc;
 use crate::object::Object;
 use crate::volume::Volume;

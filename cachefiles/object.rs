@@ -15,7 +15,7 @@
 use crate::cache::{Cache, SpaceFor};
 use crate::coherency::{self, Content, ObjectCheck};
 use crate::error_inject::{inject_read, inject_remove, inject_write};
-use crate::fsc::{cookie_flag, Cookie, ObjectCount};
+use crate::fsc::{cookie_flag, CachePrivate, Cookie, ObjectCount};
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::bitops::AtomicFlags;

@@ -6,7 +6,7 @@
 use crate::cache::{Cache, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
 use crate::error_inject::{inject_read, inject_write};
-use crate::fsc::VolumeCookie;
+use crate::fsc::{CachePrivate, VolumeCookie};
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::error::code::*;
