@@ -18,14 +18,23 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 INSTALL_MOD_DIR ?= updates
 
+# With a versioned LLVM (LLVM=-14, as Debian installs clang-14 without a
+# plain `clang`), the compiler and linker are the ones LLVM= names. DKMS
+# appends CC=clang LD=ld.lld to its make command for a clang-built kernel,
+# which would override them with names that do not exist; passing them
+# again to the kernel's make puts them back.
+ifneq ($(filter -%,$(LLVM)),)
+LLVM_TOOLS := CC=clang$(LLVM) LD=ld.lld$(LLVM)
+endif
+
 all: modules
 
 modules clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $@
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(LLVM_TOOLS) $@
 
 install modules_install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) FSRS_NO_TESTS=1 modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) FSRS_NO_TESTS=1 INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
-		modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(LLVM_TOOLS) FSRS_NO_TESTS=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(LLVM_TOOLS) FSRS_NO_TESTS=1 \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 
 .PHONY: all modules clean install modules_install
