@@ -39,7 +39,10 @@ pub(crate) fn begin_operation(res: &Resources, want: bindings::fscache_want_stat
     let Some(object) = res.object() else {
         return false;
     };
-    res.attach(object.file());
+    // Only the first begin attaches (the file reference is taken then).
+    if !res.has_file() {
+        res.attach(object.file());
+    }
     if !res.has_file() && want != bindings::fscache_want_state_FSCACHE_WANT_PARAMS {
         pr_err!("failed to get cres->file\n");
         return false;
@@ -384,7 +387,9 @@ fn prepare_read_source(
     let copy_to_cache = 1 << bindings::NETFS_SREQ_COPY_TO_CACHE;
     let ondemand = 1 << bindings::NETFS_SREQ_ONDEMAND;
     let server = bindings::netfs_io_source_NETFS_DOWNLOAD_FROM_SERVER;
-    if let Some(f) = res.file() {
+    // One reference on the attached file serves the trace and the seeks.
+    let attached = res.file();
+    if let Some(f) = &attached {
         seen.ino = f.inode().ino();
     }
     if start >= i_size {
@@ -401,7 +406,7 @@ fn prepare_read_source(
             return server;
         }
     }
-    let file = match res.file() {
+    let file = match attached {
         Some(f) => f,
         None => {
             seen.why = PrepRead::NoFile;
