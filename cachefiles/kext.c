@@ -13,3 +13,4 @@
 #include "../rust/helpers/uio.c"
 #include "../rust/helpers/wait.c"
 #include "../rust/helpers/workqueue.c"
+#include "../rust/helpers/xarray.c"

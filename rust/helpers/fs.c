@@ -4,6 +4,7 @@
  * inodes, files, mounts, paths, the LSM path hooks, rename. Static
  * inlines and macros bindgen cannot bind; each is a plain wrapper.
  */
+#include <linux/anon_inodes.h>
 #include <linux/dcache.h>
 #include <linux/falloc.h>
 #include <linux/file.h>
@@ -220,4 +221,19 @@ int fsrs_rename(struct dentry *old_dir, struct dentry *old, struct dentry *new_d
 	};
 
 	return vfs_rename(&rd);
+}
+
+/*
+ * A new anonymous-inode file (anon_inode_getfile()), which can then be
+ * written at any position and sought (FMODE_PWRITE | FMODE_LSEEK), as a
+ * file handed to a daemon to fill a cache file through is.
+ */
+struct file *fsrs_anon_getfile_seekable(const char *name, const struct file_operations *fops,
+					 void *priv, int flags)
+{
+	struct file *file = anon_inode_getfile(name, fops, priv, flags);
+
+	if (!IS_ERR(file))
+		file->f_mode |= FMODE_PWRITE | FMODE_LSEEK;
+	return file;
 }

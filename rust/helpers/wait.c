@@ -9,6 +9,7 @@
 #include <linux/wait.h>
 #include <linux/wait_bit.h>
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include "../include/fsrs_wait.h"
 
 /* Wait queues, for poll. */
@@ -66,4 +67,11 @@ long fsrs_wait_var(void *var, bool (*cond)(const void *ctx), const void *ctx, lo
 		return 1;
 	}
 	return wait_var_event_timeout(var, cond(ctx), timeout);
+}
+
+/* Completions. */
+
+void fsrs_init_completion(struct completion *x)
+{
+	init_completion(x);
 }

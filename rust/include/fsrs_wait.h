@@ -18,5 +18,7 @@ void fsrs_clear_and_wake_up_bit(int bit, unsigned long *word);
 #include <linux/atomic.h>
 void fsrs_wait_var_zero(atomic_t *v);
 long fsrs_wait_var(void *var, bool (*cond)(const void *ctx), const void *ctx, long timeout);
+struct completion;
+void fsrs_init_completion(struct completion *x);
 
 #endif

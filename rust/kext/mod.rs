@@ -19,3 +19,4 @@ pub mod sched;
 pub mod seq_file;
 pub mod slab;
 pub mod sync;
+pub mod xarray;

@@ -187,3 +187,60 @@ impl File {
         r
     }
 }
+
+/// A file descriptor number reserved in the current task's table, not yet
+/// pointing at a file (upstream: `kernel::fs::file::FileDescriptorReservation`,
+/// 6.13). [`fd_install`](Self::fd_install) makes it live; dropping it
+/// gives the number back.
+///
+/// # Invariants
+///
+/// `fd` was returned by `get_unused_fd_flags()` in this task and is
+/// neither installed nor put.
+pub struct FileDescriptorReservation {
+    fd: u32,
+    /// Not `Send`: the number belongs to the table of the task that took
+    /// it.
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl FileDescriptorReservation {
+    /// Reserves the lowest free number, with `flags` (`O_CLOEXEC`).
+    pub fn get_unused_fd_flags(flags: u32) -> Result<Self> {
+        // SAFETY: works on the current task's table; no precondition.
+        let fd: i32 = unsafe { bindings::get_unused_fd_flags(flags) };
+        if fd < 0 {
+            return Err(Error::from_errno(fd));
+        }
+        // INVARIANT: just reserved, in this task.
+        Ok(Self {
+            fd: fd as u32,
+            _not_send: core::marker::PhantomData,
+        })
+    }
+
+    /// The number reserved.
+    pub fn reserved_fd(&self) -> u32 {
+        self.fd
+    }
+
+    /// Points the number at `file`, handing the reference over: from now
+    /// on userspace can use (and close) it.
+    pub fn fd_install(self, file: ARef<File>) {
+        let f = ARef::into_raw(file);
+        // SAFETY: the number is reserved in this task's table and not yet
+        // installed (type invariant); fd_install() takes over the file
+        // reference `f` carries.
+        unsafe { bindings::fd_install(self.fd, f.as_ptr().cast()) };
+        // The number is now the file's: not put on drop.
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for FileDescriptorReservation {
+    fn drop(&mut self) {
+        // SAFETY: reserved in this task and never installed (type
+        // invariant; fd_install() forgets self).
+        unsafe { bindings::put_unused_fd(self.fd) };
+    }
+}

@@ -3,6 +3,7 @@
 //! others have no upstream equivalent and follow its shape: `Opaque`
 //! wrappers used by reference, `ARef` for counted references.
 
+pub mod anon;
 pub mod dentry;
 pub mod file;
 pub mod inode;
