@@ -19,3 +19,6 @@ pub mod coherency;
 
 #[path = "../../cachefiles/space.rs"]
 pub mod space;
+
+#[path = "../../cachefiles/ondemand_msg.rs"]
+pub mod ondemand_msg;
