@@ -42,6 +42,8 @@ pub(crate) mod flag {
     pub(crate) const CULLING: u32 = 2;
     /// Something the daemon polls for changed.
     pub(crate) const STATE_CHANGED: u32 = 3;
+    /// Bound with `bind ondemand`: data comes from the daemon.
+    pub(crate) const ONDEMAND: u32 = 4;
 }
 
 /// poll(2) bits (uapi/linux/eventpoll.h; bindgen skips the __poll_t casts).
@@ -95,6 +97,9 @@ pub(crate) struct Cache {
     bound: OnceBox<Bound>,
     #[pin]
     pub(crate) lists: Mutex<Lists>,
+    /// On-demand mode's requests and object ids.
+    #[pin]
+    pub(crate) ondemand: crate::ondemand::Requests,
 }
 
 impl Cache {
@@ -109,6 +114,7 @@ impl Cache {
                 gravecounter: AtomicU32::new(0),
                 bound: OnceBox::new(),
                 lists <- new_mutex!(Lists { volumes: RBTree::new(), objects: RBTree::new() }, "cachefiles_lists"),
+                ondemand <- crate::ondemand::Requests::new(),
             }),
             GFP_KERNEL,
         )
@@ -151,6 +157,9 @@ impl Cache {
             b.fscache.io_error();
         }
         self.set(flag::DEAD);
+        if self.test(flag::ONDEMAND) {
+            crate::ondemand::flush_reqs(self);
+        }
     }
 
     /// A fresh name for a grave: seconds and a counter, in hex.
@@ -255,7 +264,12 @@ impl Cache {
 
     pub(crate) fn poll_mask(&self) -> u32 {
         let mut mask = 0;
-        if self.test(flag::STATE_CHANGED) {
+        let news = if self.test(flag::ONDEMAND) {
+            crate::ondemand::has_new(self)
+        } else {
+            self.test(flag::STATE_CHANGED)
+        };
+        if news {
             mask |= EPOLLIN;
         }
         if self.test(flag::CULLING) {

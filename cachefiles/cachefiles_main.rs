@@ -24,6 +24,8 @@ mod key;
 mod log;
 mod namei;
 mod object;
+mod ondemand;
+mod ondemand_msg;
 mod space;
 mod sys;
 mod trace;

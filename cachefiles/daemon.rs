@@ -67,23 +67,40 @@ struct Config {
     secid: Option<u32>,
 }
 
+/// Keeps a cache bound (C's unbind pincount): held by the daemon's open
+/// file and by each on-demand anonymous fd. The last holder unbinds the
+/// cache and lets the device be opened again.
+pub(crate) struct UnbindPin {
+    cache: Arc<Cache>,
+    _exclusive: Exclusive,
+}
+
+impl Drop for UnbindPin {
+    fn drop(&mut self) {
+        self.cache.unbind();
+    }
+}
+
 /// One open of `/dev/cachefiles`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Daemon {
-    _exclusive: Exclusive,
     /// Commands run one at a time, as under the C daemon_mutex.
     #[pin]
     config: Mutex<Config>,
     cache: Arc<Cache>,
+    /// Dropped after PinnedDrop: unbinds unless an anonymous fd is open.
+    pin: Arc<UnbindPin>,
 }
 
 #[pinned_drop]
 impl PinnedDrop for Daemon {
     fn drop(self: Pin<&mut Self>) {
-        // The daemon went away: the cache dies with it.
+        // The daemon went away: the cache dies with it, and so do the
+        // requests waiting for it.
         self.cache.set(flag::DEAD);
-        let _cfg = self.config.lock();
-        self.cache.unbind();
+        if self.cache.test(flag::ONDEMAND) {
+            crate::ondemand::flush_reqs(&self.cache);
+        }
     }
 }
 
@@ -186,8 +203,7 @@ impl Daemon {
                     to_error(e)
                 })?;
                 if mode == BindMode::OnDemand {
-                    pr_err!("bind: on-demand mode is not implemented yet\n");
-                    return Err(to_error(daemon_cmd::EOPNOTSUPP));
+                    self.cache.set(flag::ONDEMAND);
                 }
                 // As in C, the default tag is recorded here, whether or not
                 // the bind then succeeds: a later `tag` gets EEXIST.
@@ -225,7 +241,8 @@ impl Daemon {
                 }
             }
             // Only valid on a cache bound in on-demand mode.
-            Verb::Copen | Verb::Restore => Err(to_error(daemon_cmd::EOPNOTSUPP)),
+            Verb::Copen => crate::ondemand::copen(&self.cache, args),
+            Verb::Restore => crate::ondemand::restore(&self.cache),
         }
     }
 }
@@ -246,11 +263,18 @@ impl MiscDevice for Daemon {
             secid: None,
         };
         let cache = Cache::new()?;
+        let pin = Arc::new(
+            UnbindPin {
+                cache: cache.clone(),
+                _exclusive: exclusive,
+            },
+            GFP_KERNEL,
+        )?;
         KBox::pin_init(
             pin_init!(Daemon {
-                _exclusive: exclusive,
                 config <- new_mutex!(config, "cachefiles_daemon"),
                 cache,
+                pin,
             }),
             GFP_KERNEL,
         )
@@ -276,6 +300,9 @@ impl Daemon {
         // An unbound cache has no status to report: end of file, as in C.
         if !self.cache.test(flag::READY) {
             return Ok(0);
+        }
+        if self.cache.test(flag::ONDEMAND) {
+            return crate::ondemand::daemon_read(&self.cache, &self.pin, out);
         }
         let line = self.cache.status();
         let line = line.as_bytes();

@@ -543,6 +543,11 @@ impl Cookie {
         cookie_field!(self, key_hash)
     }
 
+    /// The netfs's `FSCACHE_ADV_*` advice, fixed at acquisition.
+    pub(crate) fn advice(&self) -> u8 {
+        cookie_field!(self, advice)
+    }
+
     /// fscache's number for the cookie (as in its traces and /proc).
     pub(crate) fn debug_id(&self) -> u32 {
         cookie_field!(self, debug_id)

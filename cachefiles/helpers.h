@@ -59,5 +59,12 @@ void fsrs_trace_mark_failed(bool has_obj, unsigned int id, struct inode *inode);
 void fsrs_trace_mark_inactive(bool has_obj, unsigned int id, struct inode *inode);
 void fsrs_trace_vfs_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where);
 void fsrs_trace_io_error(bool has_obj, unsigned int id, struct inode *backer, int error, int where);
+void fsrs_trace_od_open(unsigned int id, u32 msg_id, u32 object_id, u32 fd, u32 flags);
+void fsrs_trace_od_copen(unsigned int id, u32 msg_id, long len);
+void fsrs_trace_od_close(unsigned int id, u32 msg_id, u32 object_id);
+void fsrs_trace_od_read(unsigned int id, u32 msg_id, u32 object_id, u64 off, u64 len);
+void fsrs_trace_od_cread(unsigned int id, u32 msg_id);
+void fsrs_trace_od_fd_write(unsigned int id, struct inode *backer, loff_t start, size_t len);
+void fsrs_trace_od_fd_release(unsigned int id, int object_id);
 
 #endif

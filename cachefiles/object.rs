@@ -24,6 +24,7 @@ use crate::kext::slab::{InJar, Jar, SlabArc};
 use crate::key;
 use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei::{self, Name};
+use crate::ondemand;
 use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
 use crate::vfs::{self, Dentry, File, InUse, Secure};
 use crate::volume::Volume;
@@ -70,6 +71,12 @@ pub(crate) struct Object {
     /// trace only: one for fscache's cookie, one per I/O in flight. (Our
     /// references are `Arc`s, whose count is not readable.)
     usage: AtomicI32,
+    /// On-demand mode: the object's state and id in the daemon's eyes.
+    #[pin]
+    od: SpinLock<ondemand::ObjectState>,
+    /// On-demand mode only: the re-open work (its presence says the
+    /// object was made in an on-demand cache).
+    reopen: Option<Arc<ondemand::Reopen>>,
 }
 
 impl Object {
@@ -82,6 +89,11 @@ impl Object {
             .ok_or(ENOBUFS())?
             .fscache
             .count_object();
+        let reopen = if volume.cache().test(crate::cache::flag::ONDEMAND) {
+            Some(ondemand::Reopen::new()?)
+        } else {
+            None
+        };
         let object = SlabArc::pin_init(pin_init!(Object {
             cookie: ManuallyDrop::new(cookie.pin()),
             volume: ManuallyDrop::new(volume),
@@ -92,6 +104,8 @@ impl Object {
             content: AtomicU8::new(Content::NoData as u8),
             debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
             usage: AtomicI32::new(1),
+            od <- new_spinlock!(ondemand::ObjectState::new(), "cachefiles_ondemand"),
+            reopen,
         }))?;
         trace::obj_ref(object.debug_id, cookie.debug_id(), 1, ObjRef::New);
         Ok(object)
@@ -119,6 +133,20 @@ impl Object {
 
     pub(crate) fn cookie(&self) -> &Cookie {
         &self.cookie
+    }
+
+    /// Whether the object was made in an on-demand cache.
+    pub(crate) fn ondemand(&self) -> bool {
+        self.reopen.is_some()
+    }
+
+    /// The on-demand state (see ondemand.rs for its lock order).
+    pub(crate) fn od_state(&self) -> &SpinLock<ondemand::ObjectState> {
+        &self.od
+    }
+
+    pub(crate) fn reopen(&self) -> Option<&Arc<ondemand::Reopen>> {
+        self.reopen.as_ref()
     }
 
     /// A new reference on the object.
@@ -287,6 +315,11 @@ impl Object {
         if !file.inode().lock().mark_in_use(Some(self.debug_id)) {
             pr_warn!("new tmpfile already in use\n");
         }
+        // On-demand: the daemon opens the object and says its size first.
+        if let Err(e) = ondemand::init_object(self) {
+            file.inode().lock().unmark_in_use(Some(self.debug_id));
+            return Err(e);
+        }
         let size = round_up(self.cookie().object_size(), DIO_BLOCK_SIZE);
         let sized = if size > 0 {
             let id = self.debug_id;
@@ -339,6 +372,13 @@ impl Object {
         };
         if !file.has_rw_iter() {
             pr_notice!("Cache does not support read_iter and write_iter\n");
+            drop(file);
+            inode.lock().unmark_in_use(Some(self.debug_id));
+            return false;
+        }
+        // On-demand: the daemon opens the object and says its size, which
+        // the coherency check compares.
+        if ondemand::init_object(self).is_err() {
             drop(file);
             inode.lock().unmark_in_use(Some(self.debug_id));
             return false;
@@ -660,6 +700,7 @@ impl Object {
             object.see(ObjRef::SeeWithdrawal);
             drop(listed);
         }
+        ondemand::clean_object(&object);
         if let Some(file) = object.file() {
             if let Some(b) = object.cache().bound() {
                 let _secure = Secure::begin(&b.cred);

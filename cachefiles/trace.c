@@ -171,3 +171,61 @@ void fsrs_trace_io_error(bool has_obj, unsigned int id, struct inode *backer, in
 
 	trace_cachefiles_io_error(obj, backer, error, where);
 }
+
+/*
+ * The on-demand events. They read a message's ids and a payload's fields:
+ * the wrappers build those on the stack from the values given.
+ */
+void fsrs_trace_od_open(unsigned int id, u32 msg_id, u32 object_id, u32 fd, u32 flags)
+{
+	OBJ(true, id);
+	struct cachefiles_msg msg = { .msg_id = msg_id, .object_id = object_id };
+	struct cachefiles_open load = { .fd = fd, .flags = flags };
+
+	trace_cachefiles_ondemand_open(obj, &msg, &load);
+}
+
+void fsrs_trace_od_copen(unsigned int id, u32 msg_id, long len)
+{
+	OBJ(true, id);
+
+	trace_cachefiles_ondemand_copen(obj, msg_id, len);
+}
+
+void fsrs_trace_od_close(unsigned int id, u32 msg_id, u32 object_id)
+{
+	OBJ(true, id);
+	struct cachefiles_msg msg = { .msg_id = msg_id, .object_id = object_id };
+
+	trace_cachefiles_ondemand_close(obj, &msg);
+}
+
+void fsrs_trace_od_read(unsigned int id, u32 msg_id, u32 object_id, u64 off, u64 len)
+{
+	OBJ(true, id);
+	struct cachefiles_msg msg = { .msg_id = msg_id, .object_id = object_id };
+	struct cachefiles_read load = { .off = off, .len = len };
+
+	trace_cachefiles_ondemand_read(obj, &msg, &load);
+}
+
+void fsrs_trace_od_cread(unsigned int id, u32 msg_id)
+{
+	OBJ(true, id);
+
+	trace_cachefiles_ondemand_cread(obj, msg_id);
+}
+
+void fsrs_trace_od_fd_write(unsigned int id, struct inode *backer, loff_t start, size_t len)
+{
+	OBJ(true, id);
+
+	trace_cachefiles_ondemand_fd_write(obj, backer, start, len);
+}
+
+void fsrs_trace_od_fd_release(unsigned int id, int object_id)
+{
+	OBJ(true, id);
+
+	trace_cachefiles_ondemand_fd_release(obj, object_id);
+}

@@ -59,10 +59,17 @@ extern "C" {
         error: c_int,
         why: c_int,
     );
+    fn fsrs_trace_od_open(id: u32, msg_id: u32, object_id: u32, fd: u32, flags: u32);
+    fn fsrs_trace_od_copen(id: u32, msg_id: u32, len: core::ffi::c_long);
+    fn fsrs_trace_od_close(id: u32, msg_id: u32, object_id: u32);
+    fn fsrs_trace_od_read(id: u32, msg_id: u32, object_id: u32, off: u64, len: u64);
+    fn fsrs_trace_od_cread(id: u32, msg_id: u32);
+    fn fsrs_trace_od_fd_write(id: u32, backer: *mut bindings::inode, start: i64, len: usize);
+    fn fsrs_trace_od_fd_release(id: u32, object_id: c_int);
 }
 
 /// `enum cachefiles_obj_ref_trace`.
-#[allow(dead_code)] // The on-demand reasons arrive with on-demand mode.
+#[allow(dead_code)] // C has reasons no path of ours uses.
 #[derive(Clone, Copy)]
 #[repr(i32)]
 pub(crate) enum ObjRef {
@@ -314,4 +321,44 @@ pub(crate) fn io_error(obj: Option<u32>, backer: &Inode, error: i32, why: Err) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
     // or file of the caller's (vfs.rs), so the inode is alive for the call.
     unsafe { fsrs_trace_io_error(has, id, backer.as_ptr(), error, why as c_int) }
+}
+
+// The on-demand events (cachefiles_ondemand_*). The message ids are the
+// ones the request's message held when C fires the event: C fills them in
+// only when the daemon reads the message, so a new request shows 0.
+
+pub(crate) fn od_open(obj: u32, msg_id: u32, object_id: u32, fd: u32, flags: u32) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_od_open(obj, msg_id, object_id, fd, flags) }
+}
+
+pub(crate) fn od_copen(obj: u32, msg_id: u32, len: i64) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_od_copen(obj, msg_id, len as core::ffi::c_long) }
+}
+
+pub(crate) fn od_close(obj: u32, msg_id: u32, object_id: u32) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_od_close(obj, msg_id, object_id) }
+}
+
+pub(crate) fn od_read(obj: u32, msg_id: u32, object_id: u32, off: u64, len: u64) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_od_read(obj, msg_id, object_id, off, len) }
+}
+
+pub(crate) fn od_cread(obj: u32, msg_id: u32) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_od_cread(obj, msg_id) }
+}
+
+pub(crate) fn od_fd_write(obj: u32, backer: &Inode, start: i64, len: usize) {
+    // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
+    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    unsafe { fsrs_trace_od_fd_write(obj, backer.as_ptr(), start, len) }
+}
+
+pub(crate) fn od_fd_release(obj: u32, object_id: i32) {
+    // SAFETY: plain values.
+    unsafe { fsrs_trace_od_fd_release(obj, object_id) }
 }

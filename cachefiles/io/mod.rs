@@ -146,6 +146,26 @@ fn do_write(
     }
 }
 
+/// A write that waits for its end (an on-demand daemon's write through
+/// its anonymous fd): the byte count written.
+pub(crate) fn write_sync(object: &Object, file: ARef<File>, start: i64, iter: &IovIter) -> Result<usize> {
+    fsc::stats::write();
+    let b = object.cache().bound().ok_or(ENOBUFS())?;
+    let len = iter.count() as u64;
+    let blocks = (len + (1u64 << b.bshift) - 1) >> b.bshift;
+    let id = object.debug_id();
+    let traced = |inode: &Inode| trace::write(id, inode, start, len as usize);
+    let dir = Dir::Write { b_writing: blocks };
+    // SAFETY: no function: the I/O is synchronous and its result is
+    // returned.
+    let done = unsafe { Completion::new(None, core::ptr::null_mut()) };
+    match kiocb::start(file, object.arc(), start, dir, done, iter, traced) {
+        Ok(ret) if ret >= 0 => Ok(ret as usize),
+        Ok(ret) => Err(Error::from_errno(ret as i32)),
+        Err((e, _)) => Err(e),
+    }
+}
+
 /// netfs's write: first checks that the cache is still live
 /// (`fscache_wait_for_operation()`), as C's `cachefiles_write()` does.
 pub(crate) fn write(res: &Resources, start: i64, iter: &IovIter, done: Completion) -> c_int {
@@ -172,7 +192,7 @@ fn round_down(v: u64, to: u64) -> u64 {
 /// Whether a write of `*len` bytes at `*start` may go ahead: rounds it to
 /// pages, and makes sure the space is there (punching out a partly
 /// written range when it is short).
-fn prepare_write_range(
+pub(crate) fn prepare_write_range(
     object: &Object,
     file: &File,
     start: &mut i64,
@@ -432,37 +452,66 @@ fn prepare_read_source(
     };
     let bsize = i64::from(b.bsize);
     let _secure = Secure::begin(&b.cred);
-    let end = start + *len as i64;
-    let download_and_store = |flags: &mut usize| {
+    loop {
+        match locate(&file, start, len, i_size, bsize, seen) {
+            Located::Source(source) => return source,
+            Located::Download => (),
+        }
         *flags |= copy_to_cache;
-        if *flags & ondemand != 0 {
-            // No on-demand daemon behind this cache to fetch the data.
+        if *flags & ondemand == 0 {
+            return server;
+        }
+        // On-demand: the daemon writes the range into the cache file;
+        // then look again, without asking twice.
+        if crate::ondemand::read(object, start, *len).is_err() {
             return bindings::netfs_io_source_NETFS_INVALID_READ;
         }
-        server
-    };
+        *flags &= !ondemand;
+    }
+}
+
+/// Where the cache file's data lies around a read.
+enum Located {
+    /// The read is served from here.
+    Source(bindings::netfs_io_source),
+    /// The data is missing: fetch it (and store it in the cache).
+    Download,
+}
+
+/// Looks for data at `start` in the cache file, shortening `*len` to the
+/// run that has the same answer.
+fn locate(
+    file: &File,
+    start: i64,
+    len: &mut usize,
+    i_size: i64,
+    bsize: i64,
+    seen: &mut PrepSeen,
+) -> Located {
+    let server = bindings::netfs_io_source_NETFS_DOWNLOAD_FROM_SERVER;
+    let end = start + *len as i64;
     let seek_error = |e: Error, seen: &mut PrepSeen| {
         trace::io_error(seen.object, file.inode(), e.to_errno(), trace::Err::Seek);
         seen.why = PrepRead::SeekError;
-        server
+        Located::Source(server)
     };
     let off = match inject_read().and_then(|()| file.llseek(start, SEEK_DATA)) {
         Ok(off) => off,
         Err(e) if e == ENXIO => {
             seen.why = PrepRead::SeekNxio;
-            return download_and_store(flags);
+            return Located::Download;
         }
         Err(e) => return seek_error(e, seen),
     };
     if off >= end {
         seen.why = PrepRead::FoundHole;
-        return download_and_store(flags);
+        return Located::Download;
     }
     if off > start {
         let off = (off + bsize - 1) / bsize * bsize;
         *len = (off - start) as usize;
         seen.why = PrepRead::FoundPart;
-        return download_and_store(flags);
+        return Located::Download;
     }
     let to = match inject_read().and_then(|()| file.llseek(start, SEEK_HOLE)) {
         Ok(to) => to,
@@ -477,7 +526,7 @@ fn prepare_read_source(
         *len = (to - start) as usize;
     }
     seen.why = PrepRead::HaveData;
-    bindings::netfs_io_source_NETFS_READ_FROM_CACHE
+    Located::Source(bindings::netfs_io_source_NETFS_READ_FROM_CACHE)
 }
 
 /// netfs's query_occupancy: the first run of cached data in the range,

@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: GPL-2.0
+//! On-demand mode (`bind ondemand`): the cache asks a userspace daemon for
+//! the data it lacks, as erofs over fscache needs for lazily pulled images.
+//!
+//! Requests (OPEN, READ, CLOSE) wait in an xarray under ids allocated
+//! cyclically, marked NEW until the daemon reads them. The daemon answers
+//! an OPEN with `copen <id>,<size>`, fills a READ's range through the
+//! anonymous fd the OPEN gave it and completes it with an ioctl, and is
+//! only told of a CLOSE. The reader that sent a request sleeps killably
+//! until it is answered, or until the object, the fd or the daemon goes.
+//!
+//! Where C's safety rests on conventions, ours rests on ownership:
+//! - a request holds a reference on its object, the xarray and each party
+//!   waiting or serving hold references on the request, and no reference
+//!   is dropped under the xarray's spinlock (a last object put may sleep);
+//! - a message is built afresh for each read from the request, which is
+//!   immutable once queued, so a second read of the same request (after
+//!   `restore`) cannot race with the first;
+//! - the anonymous fd reaches the backing file only through the object's
+//!   locked file slot (CVE-2024-56549 cannot arise), and holds the object
+//!   and the cache's binding (C's unbind pincount) until it is closed;
+//! - ids given back by the daemon (copen, the read-complete ioctl) are
+//!   checked against the request's type and object (CVE-2024-41075).
+//!
+//! The object states (close, open, reopening, dropping) are C's: a READ on
+//! a closed object re-opens it through a work item before the daemon sees
+//! the READ, and `restore` re-marks every request for a restarted daemon.
+
+use crate::cache::{flag, Cache};
+use crate::daemon::UnbindPin;
+use crate::fsc::cookie_flag;
+use crate::io;
+use crate::kext::error::code::*;
+use crate::kext::fs::anon::{self, AnonFile, Kiocb};
+use crate::kext::fs::file::FileDescriptorReservation;
+use crate::kext::netfs::IovIter;
+use crate::kext::sync::completion::Completion;
+use crate::kext::xarray::{AllocFrom, Guard, IdAlloc, Mark, XArray};
+use crate::log::pr_err;
+use crate::object::Object;
+use crate::ondemand_msg::{self as msg, CopenSyntax, CopenVerdict, Opcode};
+use crate::trace::{self, ObjRef};
+use crate::vfs::{File, Secure};
+use core::sync::atomic::{fence, AtomicBool, AtomicI32, AtomicU32, Ordering};
+use kernel::{
+    bindings, c_str, impl_has_work, new_spinlock, new_work,
+    prelude::*,
+    sync::{Arc, ArcBorrow, SpinLock},
+    types::ARef,
+    uaccess::UserSliceWriter,
+    workqueue::{self, Work, WorkItem},
+};
+
+/// The mark of a request the daemon has not read yet.
+const REQ_NEW: Mark = Mark::M1;
+
+/// An object id meaning "the anonymous fd was closed".
+const ID_CLOSED: i32 = -1;
+
+/// `FSCACHE_ADV_WANT_CACHE_SIZE`: the netfs wants the cache to say how
+/// big the object is (erofs does; on-demand mode needs it).
+const ADV_WANT_CACHE_SIZE: u8 = bindings::FSCACHE_ADV_WANT_CACHE_SIZE as u8;
+
+crate::anon_fops!(static ANON_FOPS: AnonFd);
+
+/// Where the daemon's reads and the request ids go on from.
+pub(crate) struct Cursors {
+    /// Where the next read starts its search (C's req_id_next).
+    req_id_next: u32,
+    /// Where the next id search starts (C's msg_id_next).
+    msg_id_next: u32,
+}
+
+/// A cache's on-demand state: the requests and the object ids.
+#[pin_data]
+pub(crate) struct Requests {
+    #[pin]
+    reqs: XArray<Arc<Request>, Cursors>,
+    #[pin]
+    ids: IdAlloc,
+}
+
+impl Requests {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Requests {
+            reqs <- XArray::new(AllocFrom::Zero, Cursors { req_id_next: 0, msg_id_next: 0 }),
+            ids <- IdAlloc::new(),
+        })
+    }
+}
+
+/// One request to the daemon.
+#[pin_data]
+pub(crate) struct Request {
+    object: SlabObject,
+    opcode: Opcode,
+    /// The message's data, after the header (an OPEN's fd is filled in
+    /// when the daemon reads it).
+    payload: KVec<u8>,
+    #[pin]
+    done: Completion,
+    /// The answer: 0 or a negative errno, set before `done` completes.
+    error: AtomicI32,
+    /// The ids the message last went out with, for the traces.
+    msg_id: AtomicU32,
+    object_id: AtomicU32,
+}
+
+impl Request {
+    fn object(&self) -> &Object {
+        &self.object
+    }
+
+    fn is_for(&self, object: &Object) -> bool {
+        core::ptr::eq(self.object(), object)
+    }
+
+    /// Answers the request: `error` (0 or negative) for its sender.
+    fn finish(&self, error: i32) {
+        self.error.store(error, Ordering::Relaxed);
+        // The completion's lock orders the store before the waiter's load.
+        self.done.complete();
+    }
+}
+
+/// An object's on-demand state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum State {
+    /// No anonymous fd (the initial state, or the daemon closed it).
+    Close,
+    /// The daemon has the object open through its anonymous fd.
+    Open,
+    /// Closed, and an OPEN is on its way to re-open it.
+    Reopening,
+    /// Being withdrawn: no new request may be queued.
+    Dropping,
+}
+
+/// An object's state and its id in the daemon's eyes.
+pub(crate) struct ObjectState {
+    /// 0: never opened; `ID_CLOSED`: its fd was closed; else the id.
+    id: i32,
+    state: State,
+}
+
+impl ObjectState {
+    pub(crate) const fn new() -> Self {
+        ObjectState {
+            id: 0,
+            state: State::Close,
+        }
+    }
+}
+
+/// Re-opens a closed object from process context (C's ondemand_work).
+///
+/// The object is held only while the work is queued, so that an object
+/// and its work item do not keep each other alive.
+#[pin_data]
+pub(crate) struct Reopen {
+    #[pin]
+    object: SpinLock<Option<SlabObject>>,
+    #[pin]
+    work: Work<Reopen>,
+}
+
+type SlabObject = crate::kext::slab::SlabArc<Object>;
+
+impl_has_work! {
+    impl HasWork<Self> for Reopen { self.work }
+}
+
+impl WorkItem for Reopen {
+    type Pointer = Arc<Reopen>;
+
+    fn run(this: Arc<Reopen>) {
+        let object = this.object.lock().take();
+        if let Some(object) = object {
+            let _ = init_object(&object);
+        }
+    }
+}
+
+impl Reopen {
+    pub(crate) fn new() -> Result<Arc<Reopen>> {
+        Arc::pin_init(
+            pin_init!(Reopen {
+                object <- new_spinlock!(None, "cachefiles_reopen"),
+                work <- new_work!("cachefiles_ondemand_work"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Queues the re-open of `object` (under the xarray's lock: nothing
+    /// here may sleep or drop a last reference).
+    fn queue(self: &Arc<Self>, object: &Object) {
+        {
+            let mut slot = self.object.lock();
+            if slot.is_none() {
+                *slot = Some(object.arc());
+            }
+        }
+        // If already queued, the pending run serves this request too; the
+        // Arc handed back is not the last (the object holds one).
+        let _ = queue().enqueue(self.clone());
+    }
+
+    /// Cancels a queued re-open: the run finds no object.
+    fn cancel(&self) {
+        let object = self.object.lock().take();
+        drop(object);
+    }
+}
+
+/// fscache's work queue, which outlives us and which module exit flushes.
+fn queue() -> &'static workqueue::Queue {
+    // SAFETY: fscache_wq is allocated at fscache's init, before any module
+    // that uses fscache can load, and destroyed at its exit, after.
+    unsafe { workqueue::Queue::from_raw(bindings::fscache_wq) }
+}
+
+fn ondemand_mode(cache: &Cache) -> bool {
+    cache.test(flag::ONDEMAND)
+}
+
+/// Whether new requests for `object` are refused: the cache is dead or
+/// the object is being withdrawn. Called with the xarray locked.
+fn refused(cache: &Cache, object: &Object) -> bool {
+    cache.test(flag::DEAD) || object.od_state().lock().state == State::Dropping
+}
+
+/// Removes from `cache`'s requests the first one `pred` picks, and
+/// answers it with `error`. Returns it, to be dropped after the lock.
+fn take_one(
+    cache: &Cache,
+    mark: Option<Mark>,
+    pred: impl Fn(&Request) -> bool,
+    error: i32,
+) -> Option<Arc<Request>> {
+    let mut g = cache.ondemand.reqs.lock();
+    let mut index = 0usize;
+    let found = loop {
+        let Some(req) = g.find(&mut index, usize::MAX, mark) else {
+            break None;
+        };
+        if pred(&req) {
+            break Some(index);
+        }
+        if index == usize::MAX {
+            break None;
+        }
+        index += 1;
+    }?;
+    let req = g.remove(found)?;
+    req.finish(error);
+    drop(g);
+    Some(req)
+}
+
+/// Fails every request (EIO): the daemon went or the cache died. The
+/// caller has set DEAD first, so no request is queued after this.
+pub(crate) fn flush_reqs(cache: &Cache) {
+    // Pairs with the fence in send_req(): either it sees DEAD, or its
+    // request is in the xarray for us to find.
+    fence(Ordering::SeqCst);
+    while let Some(req) = take_one(cache, None, |_| true, EIO.to_errno()) {
+        drop(req);
+    }
+}
+
+/// Sends a request about `object` and waits for the answer.
+fn send_req(object: &Object, opcode: Opcode, payload: KVec<u8>) -> Result {
+    let cache = object.cache();
+    if !ondemand_mode(cache) {
+        return Ok(());
+    }
+    match enqueue(object, opcode, payload) {
+        Ok(req) => wait(cache, req),
+        Err(e) => {
+            // Back to closed, unless the fd (whose release closes it) or a
+            // withdrawal got there first.
+            if opcode == Opcode::Open {
+                let mut st = object.od_state().lock();
+                if st.state != State::Dropping {
+                    st.state = State::Close;
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Queues a new request; returns it with its id.
+fn enqueue(object: &Object, opcode: Opcode, payload: KVec<u8>) -> Result<(Arc<Request>, u32)> {
+    let cache = object.cache();
+    if cache.test(flag::DEAD) {
+        return Err(EIO);
+    }
+    let req = Arc::pin_init(
+        pin_init!(Request {
+            object: object.arc(),
+            opcode,
+            payload,
+            done <- Completion::new(),
+            error: AtomicI32::new(0),
+            msg_id: AtomicU32::new(0),
+            object_id: AtomicU32::new(0),
+        }),
+        GFP_KERNEL,
+    )?;
+    match opcode {
+        Opcode::Close => {
+            if object.od_state().lock().state != State::Open {
+                return Err(ENOENT);
+            }
+            trace::od_close(object.debug_id(), 0, 0);
+        }
+        Opcode::Read => {
+            if let Some((off, len)) = msg::decode_read(&req.payload) {
+                trace::od_read(object.debug_id(), 0, 0, off, len);
+            }
+        }
+        Opcode::Open => (),
+    }
+    let mut g = cache.ondemand.reqs.lock();
+    if refused(cache, object) {
+        return Err(EIO);
+    }
+    // Pairs with flush_reqs(): DEAD is set before the flush looks.
+    fence(Ordering::SeqCst);
+    if opcode == Opcode::Close && object.od_state().lock().state != State::Open {
+        return Err(EIO);
+    }
+    // A cyclic id, so that a daemon cannot answer a stale id that was
+    // reused at once.
+    let id = match g.alloc_cyclic(req.clone(), 0, u32::MAX, |c| &mut c.msg_id_next) {
+        Ok(id) => id,
+        Err((again, e)) => {
+            drop(g);
+            drop(again);
+            return Err(e);
+        }
+    };
+    // The lock may have been dropped to allocate: check again.
+    if refused(cache, object) {
+        let again = g.remove(id as usize);
+        drop(g);
+        drop(again);
+        return Err(EIO);
+    }
+    g.set_mark(id as usize, REQ_NEW);
+    drop(g);
+    cache.pollwq().wake_all();
+    Ok((req, id))
+}
+
+/// Waits for the daemon's answer; a fatal signal takes the request back
+/// (EINTR) unless someone is answering it already.
+fn wait(cache: &Cache, (req, id): (Arc<Request>, u32)) -> Result {
+    if req.done.wait_for_completion_killable().is_err() {
+        match take_one_at(cache, id as usize, &req, EINTR.to_errno()) {
+            Some(t) => {
+                drop(t);
+                return Err(EINTR);
+            }
+            // Whoever took it out of the xarray completes it next.
+            None => req.done.wait_for_completion(),
+        }
+    }
+    match req.error.load(Ordering::Relaxed) {
+        0 => Ok(()),
+        e => Err(Error::from_errno(e)),
+    }
+}
+
+/// Asks the daemon to open `object` (C's cachefiles_ondemand_init_object),
+/// when the cache is in on-demand mode and the object is not open yet: a
+/// lookup that falls back to a new tmpfile keeps the object's id.
+pub(crate) fn init_object(object: &Object) -> Result {
+    if !object.ondemand() || object.od_state().lock().state == State::Open {
+        return Ok(());
+    }
+    let cookie = object.cookie();
+    let vkey = cookie.volume().map(|v| v.key()).ok_or(EINVAL)?;
+    let ckey = cookie.key();
+    let mut payload = KVec::from_elem(0u8, msg::open_payload_len(vkey, ckey), GFP_KERNEL)?;
+    msg::write_open_payload(&mut payload, vkey, ckey);
+    if cookie.advice() & ADV_WANT_CACHE_SIZE == 0 {
+        pr_err!("WANT_CACHE_SIZE is needed for on-demand mode\n");
+        // Through the same exit as a failed send, as in C.
+        if ondemand_mode(object.cache()) {
+            let mut st = object.od_state().lock();
+            if st.state != State::Dropping {
+                st.state = State::Close;
+            }
+            return Err(EINVAL);
+        }
+        return Ok(());
+    }
+    send_req(object, Opcode::Open, payload)
+}
+
+/// Asks the daemon for `len` bytes at `pos` of `object` and waits until
+/// it has written them (C's cachefiles_ondemand_read).
+pub(crate) fn read(object: &Object, pos: i64, len: usize) -> Result {
+    let mut payload = KVec::from_elem(0u8, msg::READ_LEN, GFP_KERNEL)?;
+    msg::write_read_payload(&mut payload, pos as u64, len as u64);
+    send_req(object, Opcode::Read, payload)
+}
+
+/// The object is being withdrawn: tells the daemon (CLOSE), fails its
+/// requests (EIO) and cancels a re-open.
+pub(crate) fn clean_object(object: &Object) {
+    if !object.ondemand() {
+        return;
+    }
+    let _ = send_req(object, Opcode::Close, KVec::new());
+    if object.od_state().lock().id == 0 {
+        return;
+    }
+    let cache = object.cache();
+    {
+        let _g = cache.ondemand.reqs.lock();
+        object.od_state().lock().state = State::Dropping;
+    }
+    while let Some(req) = take_one(cache, None, |r| r.is_for(object), EIO.to_errno()) {
+        drop(req);
+    }
+    if let Some(r) = object.reopen() {
+        r.cancel();
+    }
+}
+
+/// Picks the next request for the daemon in `*index..=max`, starting a
+/// re-open for a READ on a closed object and skipping READs on objects
+/// being re-opened.
+fn select(
+    g: &mut Guard<'_, Arc<Request>, Cursors>,
+    index: &mut usize,
+    max: usize,
+) -> Option<Arc<Request>> {
+    loop {
+        let req = g.find(index, max, Some(REQ_NEW))?;
+        if req.opcode != Opcode::Read {
+            return Some(req.into());
+        }
+        let object = req.object();
+        let mut st = object.od_state().lock();
+        match st.state {
+            State::Close => {
+                st.state = State::Reopening;
+                drop(st);
+                if let Some(r) = object.reopen() {
+                    r.queue(object);
+                }
+            }
+            State::Reopening => (),
+            _ => return Some(req.into()),
+        }
+        if *index >= max {
+            return None;
+        }
+        *index += 1;
+    }
+}
+
+/// Whether a request is a READ waiting for its object to be re-opened
+/// (not news for the daemon yet).
+fn is_reopening_read(req: &Request) -> bool {
+    req.opcode == Opcode::Read && req.object().od_state().lock().state == State::Reopening
+}
+
+/// The device's poll in on-demand mode: EPOLLIN while some request is new.
+pub(crate) fn has_new(cache: &Cache) -> bool {
+    let reqs = &cache.ondemand.reqs;
+    if reqs.is_empty() {
+        return false;
+    }
+    let g = reqs.lock();
+    let mut index = 0usize;
+    while let Some(req) = g.find(&mut index, usize::MAX, Some(REQ_NEW)) {
+        if !is_reopening_read(&req) {
+            return true;
+        }
+        if index == usize::MAX {
+            break;
+        }
+        index += 1;
+    }
+    false
+}
+
+/// The device's read in on-demand mode: one message, or 0 if none is new.
+pub(crate) fn daemon_read(
+    cache: &Cache,
+    pin: &Arc<UnbindPin>,
+    out: &mut UserSliceWriter,
+) -> Result<usize> {
+    let (index, req) = {
+        let mut g = cache.ondemand.reqs.lock();
+        // Cyclically from where the last read stopped: no request starves.
+        let start = g.data().req_id_next as usize;
+        let mut index = start;
+        let mut found = select(&mut g, &mut index, usize::MAX);
+        if found.is_none() && start > 0 {
+            index = 0;
+            found = select(&mut g, &mut index, start - 1);
+        }
+        let Some(req) = found else {
+            return Ok(0);
+        };
+        if msg::HEADER_LEN + req.payload.len() > out.len() {
+            drop(g);
+            drop(req);
+            return Err(EMSGSIZE());
+        }
+        g.clear_mark(index, REQ_NEW);
+        g.data().req_id_next = (index as u32).wrapping_add(1);
+        (index, req)
+    };
+    let object = req.object();
+    object.trace_get(ObjRef::GetReadReq);
+    let r = deliver(cache, pin, index as u32, &req, out);
+    object.trace_put(ObjRef::PutReadReq);
+    // A failed delivery fails the request; a CLOSE needs no answer.
+    let r = match r {
+        Ok(n) if req.opcode != Opcode::Close => return Ok(n),
+        r => r,
+    };
+    let error = r.as_ref().err().map_or(0, |e| e.to_errno());
+    if let Some(t) = take_one_at(cache, index, &req, error) {
+        drop(t);
+    }
+    r
+}
+
+/// Removes the request at `index` if it is still `req`, answering it.
+fn take_one_at(cache: &Cache, index: usize, req: &Arc<Request>, error: i32) -> Option<Arc<Request>> {
+    let mut g = cache.ondemand.reqs.lock();
+    let mine = g.get(index).is_some_and(|r| core::ptr::eq(&*r, &**req));
+    if !mine {
+        return None;
+    }
+    let t = g.remove(index)?;
+    t.finish(error);
+    drop(g);
+    Some(t)
+}
+
+/// Builds the message of `req` (sent as `msg_id`) and copies it out; an
+/// OPEN gets its anonymous fd, installed once the copy succeeded.
+fn deliver(
+    cache: &Cache,
+    pin: &Arc<UnbindPin>,
+    msg_id: u32,
+    req: &Request,
+    out: &mut UserSliceWriter,
+) -> Result<usize> {
+    let object = req.object();
+    let opened = if req.opcode == Opcode::Open {
+        Some(get_fd(cache, pin, req)?)
+    } else {
+        None
+    };
+    let object_id = object.od_state().lock().id as u32;
+    req.msg_id.store(msg_id, Ordering::Relaxed);
+    req.object_id.store(object_id, Ordering::Relaxed);
+    let n = msg::HEADER_LEN + req.payload.len();
+    let mut buf = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+    let h = msg::Header {
+        msg_id,
+        opcode: req.opcode as u32,
+        len: n as u32,
+        object_id,
+    };
+    let fd = opened.as_ref().map(|(fd, _)| fd.reserved_fd());
+    msg::encode(&mut buf, h, &req.payload, fd);
+    let copied = out.write_slice(&buf);
+    if let Some((fd, file)) = opened {
+        if copied.is_err() {
+            // The file's release closes the object again.
+            drop(file);
+            drop(fd);
+            return Err(EFAULT);
+        }
+        fd.fd_install(file);
+    }
+    copied.map_err(|_| EFAULT)?;
+    Ok(n)
+}
+
+/// Makes the anonymous fd of an OPEN: an object id, a reserved fd and
+/// the file, which holds the object and the cache's binding.
+fn get_fd(
+    cache: &Cache,
+    pin: &Arc<UnbindPin>,
+    req: &Request,
+) -> Result<(FileDescriptorReservation, ARef<File>)> {
+    let object = req.object();
+    object.trace_get(ObjRef::GetOndemandFd);
+    let r = make_fd(cache, pin, object);
+    if r.is_err() {
+        // Unless it is open already (a second OPEN's fd lost the race).
+        let mut st = object.od_state().lock();
+        if st.id <= 0 {
+            st.state = State::Close;
+        }
+        drop(st);
+        object.trace_put(ObjRef::PutOndemandFd);
+    }
+    let (fd, file) = r?;
+    trace::od_open(
+        object.debug_id(),
+        req.msg_id.load(Ordering::Relaxed),
+        req.object_id.load(Ordering::Relaxed),
+        fd.reserved_fd(),
+        0,
+    );
+    Ok((fd, file))
+}
+
+fn make_fd(
+    cache: &Cache,
+    pin: &Arc<UnbindPin>,
+    object: &Object,
+) -> Result<(FileDescriptorReservation, ARef<File>)> {
+    let id = cache.ondemand.ids.alloc(i32::MAX as u32)?;
+    let made = (|| {
+        let fd = FileDescriptorReservation::get_unused_fd_flags(bindings::O_WRONLY)?;
+        let anon = Arc::new(
+            AnonFd {
+                object: object.arc(),
+                _pin: pin.clone(),
+                live: AtomicBool::new(true),
+            },
+            GFP_KERNEL,
+        )?;
+        let file = anon::new_file(c_str!("[cachefiles]"), &ANON_FOPS, anon.clone(), bindings::O_WRONLY)?;
+        let mut st = object.od_state().lock();
+        if st.id > 0 {
+            drop(st);
+            // Its release must not close the object that is open.
+            anon.live.store(false, Ordering::Relaxed);
+            drop(file);
+            return Err(EEXIST);
+        }
+        st.id = id as i32;
+        Ok((fd, file))
+    })();
+    match made {
+        Ok(made) => Ok(made),
+        Err(e) => {
+            cache.ondemand.ids.free(id);
+            Err(e)
+        }
+    }
+}
+
+/// `copen <id>,<size>`: the daemon's answer to an OPEN.
+pub(crate) fn copen(cache: &Cache, args: &[u8]) -> Result {
+    if !ondemand_mode(cache) {
+        return Err(EOPNOTSUPP());
+    }
+    let (id, size) = msg::split_copen(args).map_err(|e| match e {
+        CopenSyntax::EmptyId => {
+            pr_err!("Empty id specified\n");
+            EINVAL
+        }
+        CopenSyntax::NoSize => {
+            pr_err!("Cache size is not specified\n");
+            EINVAL
+        }
+        CopenSyntax::BadId(e) => Error::from_errno(-e.0),
+    })?;
+    let req = {
+        let mut g = cache.ondemand.reqs.lock();
+        let index = usize::try_from(id).map_err(|_| EINVAL)?;
+        let ok = g.get(index).is_some_and(|r| {
+            r.opcode == Opcode::Open && r.object().od_state().lock().id != 0
+        });
+        if !ok {
+            return Err(EINVAL);
+        }
+        let req = g.remove(index).ok_or(EINVAL)?;
+        drop(g);
+        req
+    };
+    let object = req.object();
+    let verdict = msg::copen_verdict(size);
+    let (error, ret) = match verdict {
+        CopenVerdict::Fail { req_error, ret } => (req_error, ret),
+        CopenVerdict::Open(size) => {
+            let mut st = object.od_state().lock();
+            if st.id == ID_CLOSED {
+                // The fd was closed before the answer: no one could ever
+                // complete the object's READs.
+                (-(bindings::EBADFD as i32), 0)
+            } else {
+                let cookie = object.cookie();
+                cookie.set_object_size(size);
+                if size != 0 {
+                    cookie.clear_flag(cookie_flag::NO_DATA_TO_READ);
+                } else {
+                    cookie.set_flag(cookie_flag::NO_DATA_TO_READ);
+                }
+                trace::od_copen(object.debug_id(), id as u32, size as i64);
+                st.state = State::Open;
+                drop(st);
+                cache.pollwq().wake_all();
+                (0, 0)
+            }
+        }
+    };
+    {
+        let mut st = object.od_state().lock();
+        if st.id == ID_CLOSED {
+            st.state = State::Close;
+        }
+    }
+    req.finish(error);
+    drop(req);
+    match ret {
+        0 => Ok(()),
+        e => Err(Error::from_errno(e)),
+    }
+}
+
+/// `restore`: every request is new again, for a daemon that restarted
+/// with the device fd kept.
+pub(crate) fn restore(cache: &Cache) -> Result {
+    if !ondemand_mode(cache) {
+        return Err(EOPNOTSUPP());
+    }
+    {
+        let mut g = cache.ondemand.reqs.lock();
+        let mut index = 0usize;
+        while g.find(&mut index, usize::MAX, None).is_some() {
+            g.set_mark(index, REQ_NEW);
+            if index == usize::MAX {
+                break;
+            }
+            index += 1;
+        }
+    }
+    cache.pollwq().wake_all();
+    Ok(())
+}
+
+/// What an anonymous fd holds: its object, and the cache's binding (the
+/// cache stays bound until the last such fd is closed).
+pub(crate) struct AnonFd {
+    object: SlabObject,
+    _pin: Arc<UnbindPin>,
+    /// False for an fd made for an object already open (never given to
+    /// the daemon): its release must change nothing.
+    live: AtomicBool,
+}
+
+#[vtable]
+impl AnonFile for AnonFd {
+    type Ptr = Arc<AnonFd>;
+
+    fn release(this: Arc<AnonFd>) {
+        if !this.live.load(Ordering::Relaxed) {
+            return;
+        }
+        let object = &*this.object;
+        let cache = object.cache();
+        let id = {
+            let _g = cache.ondemand.reqs.lock();
+            let mut st = object.od_state().lock();
+            let id = st.id;
+            st.id = ID_CLOSED;
+            st.state = State::Close;
+            id
+        };
+        // A CLOSE the daemon has not read yet is moot now. (C matches it
+        // by the id its message last went out with, so it misses a CLOSE
+        // never read; a CLOSE left behind is only answered later.)
+        let close = |r: &Request| r.opcode == Opcode::Close && r.is_for(object);
+        while let Some(req) = take_one(cache, Some(REQ_NEW), close, 0) {
+            drop(req);
+        }
+        if id > 0 {
+            cache.ondemand.ids.free(id as u32);
+        }
+        trace::od_fd_release(object.debug_id(), id);
+        object.trace_put(ObjRef::PutOndemandFd);
+    }
+
+    fn write_iter(this: ArcBorrow<'_, AnonFd>, kiocb: &mut Kiocb<'_>, iter: &IovIter) -> Result<usize> {
+        let object = &*this.object;
+        // The file slot's lock pins the backing file for this write.
+        let file = object.file().ok_or(ENOBUFS())?;
+        let b = object.cache().bound().ok_or(ENOBUFS())?;
+        let len = iter.count();
+        let mut pos = kiocb.ki_pos();
+        let mut aligned = len;
+        {
+            let _secure = Secure::begin(&b.cred);
+            io::prepare_write_range(object, &file, &mut pos, &mut aligned, len, true)?;
+        }
+        trace::od_fd_write(object.debug_id(), file.inode(), pos, len);
+        let n = io::write_sync(object, file, pos, iter)?;
+        *kiocb.ki_pos_mut() += n as i64;
+        Ok(n)
+    }
+
+    fn llseek(this: ArcBorrow<'_, AnonFd>, pos: i64, whence: u32) -> Result<i64> {
+        let file = this.object.file().ok_or(ENOBUFS())?;
+        file.llseek(pos, whence)
+    }
+
+    fn ioctl(this: ArcBorrow<'_, AnonFd>, cmd: u32, arg: usize) -> Result<isize> {
+        if cmd != msg::IOC_READ_COMPLETE {
+            return Err(EINVAL);
+        }
+        let object = &*this.object;
+        let cache = object.cache();
+        if !ondemand_mode(cache) {
+            return Err(EOPNOTSUPP());
+        }
+        let req = {
+            let mut g = cache.ondemand.reqs.lock();
+            let ok = g
+                .get(arg)
+                .is_some_and(|r| r.opcode == Opcode::Read && r.is_for(object));
+            if !ok {
+                return Err(EINVAL);
+            }
+            let req = g.remove(arg).ok_or(EINVAL)?;
+            drop(g);
+            req
+        };
+        trace::od_cread(object.debug_id(), arg as u32);
+        req.finish(0);
+        drop(req);
+        Ok(0)
+    }
+}
