@@ -1,0 +1,860 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fsrs-odprobe: a misbehaving on-demand daemon, one scenario per run.
+ *
+ *   fsrs-odprobe SCENARIO CACHEDIR BLOBDIR MNT FSID [FSID2]
+ *
+ * Binds an on-demand cache on CACHEDIR (emptied first), mounts erofs
+ * images (BLOBDIR/FSID) on MNT from a child process, and answers the
+ * kernel's requests badly in the way SCENARIO names. Prints what each
+ * step returned ("  step: result") and one line "ok: ..." or
+ * "not ok: ..." per expectation; exits 1 if any expectation failed.
+ * Every wait has a deadline, so a hang in the kernel is a failure here
+ * (and the reader, killed at the end, shows whether its wait was
+ * killable).
+ *
+ * Scenarios (the 2024 on-demand fix series and its CVEs):
+ *   open-error     OPEN answered with -ENOENT: the mount fails; the
+ *                  next mount, served well, works.
+ *   early-write    writes and seeks on the anonymous fd before copen:
+ *                  ENOBUFS; then served well.
+ *   close-reopen   the anonymous fd closed right after copen: the READ
+ *                  re-opens the object (a new OPEN), then completes.
+ *   close-refuse   as close-reopen, but the re-open is refused: the
+ *                  reader waits, killably, and a device close fails it.
+ *   no-data        a READ completed without data: the read fails (EIO).
+ *   bad-ids        wrong, stale, mismatched and malformed ids in copen
+ *                  and in the read-complete ioctl (one from another
+ *                  object's fd, FSID2 mounted beside), a short read
+ *                  buffer: each refused, the requests still served.
+ *   close-device   the device closed with a READ pending and the
+ *                  anonymous fd open: the reader fails at once, the
+ *                  cache stays until the fd closes, the device is busy
+ *                  until then.
+ *   kill           the daemon killed with a READ pending.
+ *   restore        a READ read and dropped, then `restore`: it comes
+ *                  again with its id; `restore` after every message.
+ *   race-umount    writes and seeks on the anonymous fd from another
+ *                  thread while the mount goes and the device closes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/cachefiles.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *cachedir, *blobdir, *mnt;
+static int failures, quiet;
+static char msgbuf[CACHEFILES_MSG_MAX_SIZE];
+static char databuf[1 << 20] __attribute__((aligned(4096)));
+
+static void expect(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void expect(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", cond ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		failures++;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A command's result: 0 or -errno. */
+static int cmd(int dev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cmd(int dev, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	r = write(dev, buf, n) == n ? 0 : -errno;
+	if (!quiet || r)
+		printf("  '%s': %s\n", buf, r ? strerror(-r) : "ok");
+	return r;
+}
+
+static int cache_listed(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/fs/fscache/caches", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " ondemand\n"))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+static int wait_unlisted(double secs)
+{
+	double end = now() + secs;
+
+	while (cache_listed()) {
+		if (now() > end)
+			return 0;
+		usleep(50000);
+	}
+	return 1;
+}
+
+static int bind_cache(void)
+{
+	char rm[512];
+	int dev;
+
+	snprintf(rm, sizeof(rm), "rm -rf %s/cache %s/graveyard", cachedir, cachedir);
+	if (system(rm) != 0)
+		printf("  %s failed\n", rm);
+	dev = open("/dev/cachefiles", O_RDWR);
+	if (dev < 0) {
+		printf("  open /dev/cachefiles: %s\n", strerror(errno));
+		return -1;
+	}
+	if (cmd(dev, "dir %s", cachedir) || cmd(dev, "tag ondemand") || cmd(dev, "bind ondemand")) {
+		close(dev);
+		return -1;
+	}
+	return dev;
+}
+
+/* The next message, or 0 after `ms` without one, or -errno. */
+static int next_msg(int dev, int ms)
+{
+	struct pollfd p = { .fd = dev, .events = POLLIN };
+	double end = now() + ms / 1000.0;
+	ssize_t n;
+
+	for (;;) {
+		int left = (int)((end - now()) * 1000);
+
+		if (left <= 0)
+			return 0;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		n = read(dev, msgbuf, sizeof(msgbuf));
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			continue;
+		return (int)n;
+	}
+}
+
+static struct cachefiles_msg *msg(void)
+{
+	return (void *)msgbuf;
+}
+
+static const char *opname(uint32_t op)
+{
+	return op == CACHEFILES_OP_OPEN ? "OPEN" : op == CACHEFILES_OP_READ ? "READ" :
+	       op == CACHEFILES_OP_CLOSE ? "CLOSE" : "?";
+}
+
+static void show(void)
+{
+	struct cachefiles_msg *m = msg();
+
+	if (m->opcode == CACHEFILES_OP_READ) {
+		struct cachefiles_read *r = (void *)m->data;
+
+		printf("  got READ id=%u object=%u off=%llu len=%llu\n", m->msg_id, m->object_id,
+		       (unsigned long long)r->off, (unsigned long long)r->len);
+	} else if (m->opcode == CACHEFILES_OP_OPEN) {
+		struct cachefiles_open *o = (void *)m->data;
+
+		printf("  got OPEN id=%u object=%u fd=%u volume='%s'\n", m->msg_id, m->object_id,
+		       o->fd, (char *)o->data);
+	} else {
+		printf("  got %s id=%u object=%u\n", opname(m->opcode), m->msg_id, m->object_id);
+	}
+}
+
+/* The objects the daemon has open: anonymous fd and blob. */
+#define MAX_OBJ 16
+static struct obj {
+	uint32_t id;
+	int anon, blob;
+} objs[MAX_OBJ];
+
+static struct obj *obj_of(uint32_t id)
+{
+	for (int i = 0; i < MAX_OBJ; i++)
+		if (objs[i].anon >= 0 && objs[i].id == id)
+			return &objs[i];
+	return NULL;
+}
+
+static void forget_all(void)
+{
+	for (int i = 0; i < MAX_OBJ; i++) {
+		if (objs[i].anon >= 0) {
+			close(objs[i].anon);
+			close(objs[i].blob);
+		}
+		objs[i].anon = -1;
+	}
+}
+
+/* Answers the OPEN in msgbuf with the blob's size; returns the object. */
+static struct obj *serve_open(int dev)
+{
+	struct cachefiles_msg *m = msg();
+	struct cachefiles_open *o = (void *)m->data;
+	char key[256], path[512];
+	struct stat st;
+	size_t klen = o->cookie_key_size < sizeof(key) - 1 ? o->cookie_key_size : sizeof(key) - 1;
+	int i, blob;
+
+	memcpy(key, o->data + o->volume_key_size, klen);
+	key[klen] = 0;
+	snprintf(path, sizeof(path), "%s/%s", blobdir, key);
+	blob = open(path, O_RDONLY);
+	if (blob < 0 || fstat(blob, &st) < 0) {
+		cmd(dev, "copen %u,%d", m->msg_id, -ENOENT);
+		close(o->fd);
+		return NULL;
+	}
+	for (i = 0; i < MAX_OBJ && objs[i].anon >= 0; i++)
+		;
+	if (i == MAX_OBJ) {
+		close(blob);
+		close(o->fd);
+		return NULL;
+	}
+	objs[i] = (struct obj){ .id = m->object_id, .anon = o->fd, .blob = blob };
+	cmd(dev, "copen %u,%llu", m->msg_id, (unsigned long long)st.st_size);
+	return &objs[i];
+}
+
+/* Writes the READ's range; completes it if `complete`. 0 or -errno. */
+static int serve_read(int complete)
+{
+	struct cachefiles_msg *m = msg();
+	struct cachefiles_read *r = (void *)m->data;
+	struct obj *o = obj_of(m->object_id);
+	unsigned long long off = r->off, left = r->len;
+
+	if (!o)
+		return -EBADF;
+	while (left) {
+		ssize_t n = pread(o->blob, databuf, left < sizeof(databuf) ? left : sizeof(databuf), off);
+
+		if (n <= 0)
+			break;
+		if (pwrite(o->anon, databuf, n, off) != n)
+			return -errno;
+		off += n;
+		left -= n;
+	}
+	if (complete && ioctl(o->anon, CACHEFILES_IOC_READ_COMPLETE, m->msg_id) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Serves whatever comes, as a good daemon, until `ms` pass quietly. */
+static void serve_all(int dev, int ms)
+{
+	for (;;) {
+		int n = next_msg(dev, ms);
+
+		if (n <= 0)
+			return;
+		switch (msg()->opcode) {
+		case CACHEFILES_OP_OPEN:
+			serve_open(dev);
+			break;
+		case CACHEFILES_OP_READ:
+			serve_read(1);
+			break;
+		case CACHEFILES_OP_CLOSE: {
+			struct obj *o = obj_of(msg()->object_id);
+
+			if (o) {
+				close(o->anon);
+				close(o->blob);
+				o->anon = -1;
+			}
+			break;
+		}
+		}
+	}
+}
+
+/*
+ * The reader: a child that mounts FSID on `dir` and reads every byte of
+ * hello.txt and data.bin, then reports "mount=E read=E" (errnos, 0 for
+ * success) on a pipe and unmounts unless `keep`.
+ */
+struct reader {
+	pid_t pid;
+	int pipe;
+	int mount_err, read_err;
+	int done;
+};
+
+static void read_all(const char *path, int *err)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		*err = errno;
+		return;
+	}
+	while ((n = read(fd, databuf, sizeof(databuf))) > 0)
+		;
+	if (n < 0 && !*err)
+		*err = errno;
+	close(fd);
+}
+
+static struct reader start_reader(const char *fsid, const char *dir, int keep)
+{
+	struct reader r = { .mount_err = -1, .read_err = -1 };
+	int p[2];
+
+	if (pipe(p) < 0)
+		exit(2);
+	r.pid = fork();
+	if (r.pid == 0) {
+		char opts[128], path[512];
+		int merr = 0, rerr = 0;
+
+		/* Not the daemon's: the device and anonymous fds must close
+		 * when the daemon closes them. */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != p[1])
+				close(fd);
+		snprintf(opts, sizeof(opts), "fsid=%s", fsid);
+		mkdir(dir, 0755);
+		if (mount("none", dir, "erofs", MS_RDONLY, opts) < 0) {
+			merr = errno;
+		} else {
+			snprintf(path, sizeof(path), "%s/hello.txt", dir);
+			read_all(path, &rerr);
+			snprintf(path, sizeof(path), "%s/data.bin", dir);
+			read_all(path, &rerr);
+			if (!keep)
+				umount(dir);
+		}
+		dprintf(p[1], "%d %d\n", merr, rerr);
+		if (keep)
+			pause();
+		_exit(0);
+	}
+	close(p[1]);
+	r.pipe = p[0];
+	return r;
+}
+
+/* Whether the reader reported within `ms`; fills in its results. */
+static int reader_done(struct reader *r, int ms)
+{
+	struct pollfd p = { .fd = r->pipe, .events = POLLIN };
+	char buf[64];
+	ssize_t n;
+
+	if (r->done)
+		return 1;
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	n = read(r->pipe, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (sscanf(buf, "%d %d", &r->mount_err, &r->read_err) != 2)
+		return 0;
+	r->done = 1;
+	printf("  reader: mount=%s read=%s\n", r->mount_err ? strerror(r->mount_err) : "ok",
+	       r->read_err ? strerror(r->read_err) : "ok");
+	return 1;
+}
+
+/* Serves well while waiting for the reader; whether it finished. */
+static int serve_until_done(int dev, struct reader *r, double secs)
+{
+	double end = now() + secs;
+
+	while (!reader_done(r, 0)) {
+		if (now() > end)
+			return 0;
+		serve_all(dev, 100);
+	}
+	return 1;
+}
+
+/* Ends a reader: killed if still waiting; reaped. Whether it exited
+ * within 10 s of the kill (its wait was killable). */
+static int end_reader(struct reader *r, const char *dir)
+{
+	double end = now() + 10;
+	int status;
+
+	if (r->pid <= 0)
+		return 1;
+	kill(r->pid, SIGKILL);
+	while (waitpid(r->pid, &status, WNOHANG) == 0) {
+		if (now() > end) {
+			printf("  reader %d did not die within 10 s of SIGKILL\n", r->pid);
+			return 0;
+		}
+		usleep(20000);
+	}
+	close(r->pipe);
+	r->pid = 0;
+	umount2(dir, MNT_DETACH);
+	return 1;
+}
+
+/* Waits for a message of `op`, serving OPENs (if `serve`) meanwhile. */
+static int wait_op(int dev, uint32_t op, int serve, double secs)
+{
+	double end = now() + secs;
+
+	while (now() < end) {
+		int n = next_msg(dev, 200);
+
+		if (n <= 0)
+			continue;
+		show();
+		if (msg()->opcode == op)
+			return 1;
+		if (serve && msg()->opcode == CACHEFILES_OP_OPEN)
+			serve_open(dev);
+		else if (serve && msg()->opcode == CACHEFILES_OP_READ)
+			serve_read(1);
+	}
+	return 0;
+}
+
+static int finish_cache(int dev)
+{
+	forget_all();
+	if (dev >= 0)
+		close(dev);
+	return wait_unlisted(30);
+}
+
+/* ---- scenarios ---- */
+
+static void open_error(const char *fsid)
+{
+	int dev = bind_cache();
+	struct reader r;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	r = start_reader(fsid, mnt, 0);
+	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "the mount sends an OPEN");
+	cmd(dev, "copen %u,%d", msg()->msg_id, -ENOENT);
+	close(((struct cachefiles_open *)msg()->data)->fd);
+	serve_all(dev, 300);
+	expect(reader_done(&r, 30000) && r.mount_err != 0, "a mount whose OPEN is refused fails");
+	end_reader(&r, mnt);
+	r = start_reader(fsid, mnt, 0);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err,
+	       "the next mount, served, reads back");
+	end_reader(&r, mnt);
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
+static void early_write(const char *fsid)
+{
+	int dev = bind_cache();
+	struct cachefiles_open *o = (void *)msg()->data;
+	struct reader r;
+	ssize_t w;
+	off_t s;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	r = start_reader(fsid, mnt, 0);
+	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "the mount sends an OPEN");
+	memset(databuf, 0xa5, 4096);
+	w = pwrite(o->fd, databuf, 4096, 0);
+	printf("  pwrite before copen: %s\n", w < 0 ? strerror(errno) : "wrote");
+	expect(w < 0 && errno == ENOBUFS, "a write before copen gets ENOBUFS");
+	s = lseek(o->fd, 0, SEEK_HOLE);
+	printf("  SEEK_HOLE before copen: %s\n", s < 0 ? strerror(errno) : "found");
+	expect(s < 0 && errno == ENOBUFS, "a seek before copen gets ENOBUFS");
+	serve_open(dev);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err,
+	       "then served, every file reads back");
+	end_reader(&r, mnt);
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
+static void close_reopen(const char *fsid, int refuse)
+{
+	int dev = bind_cache();
+	struct reader r;
+	struct obj *o;
+	uint32_t first;
+	int reopened, refused_fd;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	r = start_reader(fsid, mnt, 0);
+	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "the mount sends an OPEN");
+	first = msg()->object_id;
+	o = serve_open(dev);
+	if (o) {
+		/* Closed at once: the object is closed before any READ. */
+		close(o->anon);
+		close(o->blob);
+		o->anon = -1;
+	}
+	reopened = wait_op(dev, CACHEFILES_OP_OPEN, 0, 30);
+	expect(reopened && msg()->object_id != first,
+	       "a READ on the closed object re-opens it (a new OPEN, a new object id)");
+	if (!refuse) {
+		serve_open(dev);
+		expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err,
+		       "the re-opened object serves every read");
+		end_reader(&r, mnt);
+		expect(finish_cache(dev), "the cache goes with the daemon");
+		return;
+	}
+	refused_fd = ((struct cachefiles_open *)msg()->data)->fd;
+	cmd(dev, "copen %u,%d", msg()->msg_id, -EIO);
+	/* The refused OPEN's fd stays open, so the object stays
+	 * re-opening: its READ waits, and is no news to poll. */
+	expect(!reader_done(&r, 1000), "the reader waits while the re-open is refused");
+	{
+		struct pollfd p = { .fd = dev, .events = POLLIN };
+
+		expect(poll(&p, 1, 200) == 0, "poll shows no new request meanwhile");
+	}
+	close(dev);
+	expect(reader_done(&r, 10000) && (r.mount_err || r.read_err),
+	       "closing the device fails the waiting reader at once");
+	expect(end_reader(&r, mnt), "the reader is gone");
+	close(refused_fd);
+	expect(finish_cache(-1), "the cache goes once the fds close");
+}
+
+static void no_data(const char *fsid)
+{
+	int dev = bind_cache();
+	struct reader r;
+	struct obj *o;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	r = start_reader(fsid, mnt, 0);
+	expect(wait_op(dev, CACHEFILES_OP_READ, 1, 30), "the mount sends a READ");
+	o = obj_of(msg()->object_id);
+	expect(o && ioctl(o->anon, CACHEFILES_IOC_READ_COMPLETE, msg()->msg_id) == 0,
+	       "the READ completed without writing");
+	serve_all(dev, 500);
+	expect(reader_done(&r, 30000) && (r.mount_err || r.read_err),
+	       "the reader gets an error, not stale or zero data");
+	end_reader(&r, mnt);
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
+static void bad_ids(const char *fsid, const char *fsid2)
+{
+	char mnt2[512];
+	int dev = bind_cache();
+	struct reader r, r2;
+	struct obj *a, *b;
+	uint32_t open_id, read_id;
+	char small[8];
+	int fd;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	snprintf(mnt2, sizeof(mnt2), "%s2", mnt);
+	expect(read(dev, msgbuf, sizeof(msgbuf)) == 0, "a read with nothing pending returns 0");
+	/* The first fs, served fully and kept mounted: object A. */
+	r = start_reader(fsid, mnt, 1);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err, "%s mounted", fsid);
+	a = NULL;
+	for (int i = 0; i < MAX_OBJ; i++)
+		if (objs[i].anon >= 0)
+			a = &objs[i];
+	/* The second: its OPEN is checked against wrong ids first. */
+	r2 = start_reader(fsid2, mnt2, 0);
+	{
+		struct pollfd p = { .fd = dev, .events = POLLIN };
+
+		expect(poll(&p, 1, 30000) == 1, "poll shows the new OPEN");
+	}
+	errno = 0;
+	expect(read(dev, small, sizeof(small)) < 0 && errno == EMSGSIZE,
+	       "a read into a buffer too short gets EMSGSIZE");
+	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "the OPEN comes whole to a full buffer");
+	open_id = msg()->msg_id;
+	fd = ((struct cachefiles_open *)msg()->data)->fd;
+	expect(a && ioctl(a->anon, CACHEFILES_IOC_READ_COMPLETE, open_id) < 0 && errno == EINVAL,
+	       "read-complete with an OPEN's id: EINVAL");
+	expect(ioctl(fd, 0x98ff, 0) < 0 && errno == EINVAL, "an unknown ioctl: EINVAL");
+	expect(cmd(dev, "copen %u,4096", open_id + 1000) == -EINVAL, "copen of an unknown id: EINVAL");
+	expect(cmd(dev, "copen x,4096") == -EINVAL, "copen of a malformed id: EINVAL");
+	expect(cmd(dev, "copen %u", open_id) == -EINVAL, "copen without a size: EINVAL");
+	expect(cmd(dev, "copen ") == -EINVAL, "copen without an id: EINVAL");
+	expect(cmd(dev, "copen %u,-99999", open_id) == -EINVAL,
+	       "copen with a size below -MAX_ERRNO: EINVAL (and the OPEN fails)");
+	close(fd);
+	expect(reader_done(&r2, 30000) && r2.mount_err, "that mount fails");
+	end_reader(&r2, mnt2);
+	expect(cmd(dev, "copen %u,4096", open_id) == -EINVAL, "copen of an id answered already: EINVAL");
+	/* Again, served: now a READ of object B, checked from A's fd. */
+	r2 = start_reader(fsid2, mnt2, 0);
+	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "%s sends an OPEN", fsid2);
+	b = serve_open(dev);
+	expect(wait_op(dev, CACHEFILES_OP_READ, 1, 30), "and a READ");
+	read_id = msg()->msg_id;
+	expect(a && ioctl(a->anon, CACHEFILES_IOC_READ_COMPLETE, read_id) < 0 && errno == EINVAL,
+	       "read-complete from another object's fd: EINVAL");
+	expect(cmd(dev, "copen %u,4096", read_id) == -EINVAL, "copen of a READ's id: EINVAL");
+	expect(serve_read(1) == 0, "the READ is still there to complete");
+	expect(b && ioctl(b->anon, CACHEFILES_IOC_READ_COMPLETE, read_id) < 0 && errno == EINVAL,
+	       "read-complete of a completed READ (stale id): EINVAL");
+	expect(serve_until_done(dev, &r2, 60) && !r2.mount_err && !r2.read_err,
+	       "%s reads back", fsid2);
+	end_reader(&r2, mnt2);
+	end_reader(&r, mnt);
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
+static void close_device(const char *fsid)
+{
+	int dev = bind_cache();
+	struct reader r;
+	struct obj *o;
+	int again;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	r = start_reader(fsid, mnt, 0);
+	expect(wait_op(dev, CACHEFILES_OP_READ, 1, 30), "a READ is pending");
+	o = obj_of(msg()->object_id);
+	close(dev);
+	expect(reader_done(&r, 10000) && (r.mount_err || r.read_err),
+	       "closing the device fails the reader at once");
+	expect(end_reader(&r, mnt), "the reader is gone");
+	expect(cache_listed(), "the cache stays while an anonymous fd is open");
+	again = open("/dev/cachefiles", O_RDWR);
+	expect(again < 0 && errno == EBUSY, "the device stays busy meanwhile");
+	if (again >= 0)
+		close(again);
+	if (o) {
+		ssize_t w = pwrite(o->anon, databuf, 4096, 0);
+
+		printf("  pwrite after the device closed: %s\n", w < 0 ? strerror(errno) : "wrote");
+	}
+	forget_all();
+	expect(wait_unlisted(30), "the cache goes with the last anonymous fd");
+	again = open("/dev/cachefiles", O_RDWR);
+	expect(again >= 0, "then the device opens again");
+	if (again >= 0)
+		close(again);
+}
+
+static void kill_daemon(const char *fsid)
+{
+	struct reader r;
+	int p[2];
+	pid_t d;
+	char c;
+
+	if (pipe(p) < 0)
+		{ expect(0, "pipe"); return; }
+	d = fork();
+	if (d == 0) {
+		int dev = bind_cache();
+
+		if (dev < 0)
+			_exit(1);
+		if (write(p[1], "b", 1) != 1)
+			_exit(1);
+		wait_op(dev, CACHEFILES_OP_READ, 1, 60);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		{ expect(0, "the daemon binds"); return; }
+	r = start_reader(fsid, mnt, 0);
+	expect(read(p[0], &c, 1) == 1 && c == 'r', "the daemon holds a READ");
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+	expect(reader_done(&r, 10000) && (r.mount_err || r.read_err),
+	       "killing the daemon fails the reader at once");
+	expect(end_reader(&r, mnt), "the reader is gone");
+	expect(wait_unlisted(30), "the cache goes with the daemon");
+	close(p[0]);
+}
+
+static void restore(const char *fsid)
+{
+	int dev = bind_cache();
+	struct reader r;
+	uint32_t id;
+	int n, seen = 0, restores = 0;
+	double end;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	r = start_reader(fsid, mnt, 0);
+	expect(wait_op(dev, CACHEFILES_OP_READ, 1, 30), "a READ comes");
+	id = msg()->msg_id;
+	/* The daemon "crashes" with it: nothing more comes unasked. */
+	expect(next_msg(dev, 300) == 0, "nothing more comes while it is unanswered");
+	expect(cmd(dev, "restore") == 0, "restore");
+	expect(wait_op(dev, CACHEFILES_OP_READ, 0, 10) && msg()->msg_id == id,
+	       "the READ comes again, with its id");
+	expect(serve_read(1) == 0, "and completes");
+	/* Restore after every message from now on: duplicates are
+	 * refused by id, and every read still completes. */
+	end = now() + 90;
+	quiet = 1;
+	while (!reader_done(&r, 0) && now() < end) {
+		n = next_msg(dev, 100);
+		if (n > 0) {
+			seen++;
+			if (msg()->opcode == CACHEFILES_OP_READ)
+				serve_read(1);
+			else if (msg()->opcode == CACHEFILES_OP_OPEN)
+				serve_open(dev);
+		}
+		if (cmd(dev, "restore") == 0)
+			restores++;
+	}
+	quiet = 0;
+	printf("  %d messages, %d restores\n", seen, restores);
+	expect(r.done && !r.mount_err && !r.read_err, "with restores at every step, every file reads back");
+	end_reader(&r, mnt);
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
+static volatile int racing;
+static int race_fd;
+static long race_ops;
+
+static void *racer(void *arg)
+{
+	(void)arg;
+	while (racing) {
+		if (pwrite(race_fd, databuf, 4096, 0) < 0 && errno == EBADF)
+			break;
+		lseek(race_fd, 0, SEEK_HOLE);
+		lseek(race_fd, 4096, SEEK_DATA);
+		race_ops++;
+	}
+	return NULL;
+}
+
+static void race_umount(const char *fsid)
+{
+	int dev = bind_cache();
+	struct reader r;
+	pthread_t t;
+	struct obj *o = NULL;
+
+	if (dev < 0)
+		{ expect(0, "bind"); return; }
+	r = start_reader(fsid, mnt, 1);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err, "mounted and read");
+	for (int i = 0; i < MAX_OBJ; i++)
+		if (objs[i].anon >= 0)
+			o = &objs[i];
+	if (!o)
+		{ expect(0, "an object is open"); return; }
+	race_fd = dup(o->anon);
+	racing = 1;
+	pthread_create(&t, NULL, racer, NULL);
+	usleep(100000);
+	/* The mount goes (the object is withdrawn: CLOSE), then the device. */
+	end_reader(&r, mnt);
+	umount2(mnt, 0);
+	serve_all(dev, 300);
+	forget_all();
+	close(dev);
+	usleep(100000);
+	racing = 0;
+	pthread_join(t, NULL);
+	printf("  %ld write+seek rounds raced the withdrawal\n", race_ops);
+	close(race_fd);
+	expect(race_ops > 0, "writes and seeks ran during the withdrawal");
+	expect(wait_unlisted(30), "the cache goes once the last fd closes");
+}
+
+int main(int argc, char **argv)
+{
+	const char *sc;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: fsrs-odprobe SCENARIO CACHEDIR BLOBDIR MNT FSID [FSID2]\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sc = argv[1];
+	cachedir = argv[2];
+	blobdir = argv[3];
+	mnt = argv[4];
+	for (int i = 0; i < MAX_OBJ; i++)
+		objs[i].anon = -1;
+	signal(SIGPIPE, SIG_IGN);
+	mkdir(mnt, 0755);
+	if (!strcmp(sc, "open-error"))
+		open_error(argv[5]);
+	else if (!strcmp(sc, "early-write"))
+		early_write(argv[5]);
+	else if (!strcmp(sc, "close-reopen"))
+		close_reopen(argv[5], 0);
+	else if (!strcmp(sc, "close-refuse"))
+		close_reopen(argv[5], 1);
+	else if (!strcmp(sc, "no-data"))
+		no_data(argv[5]);
+	else if (!strcmp(sc, "bad-ids") && argc > 6)
+		bad_ids(argv[5], argv[6]);
+	else if (!strcmp(sc, "close-device"))
+		close_device(argv[5]);
+	else if (!strcmp(sc, "kill"))
+		kill_daemon(argv[5]);
+	else if (!strcmp(sc, "restore"))
+		restore(argv[5]);
+	else if (!strcmp(sc, "race-umount"))
+		race_umount(argv[5]);
+	else {
+		fprintf(stderr, "fsrs-odprobe: unknown scenario %s\n", sc);
+		return 2;
+	}
+	return failures ? 1 : 0;
+}
