@@ -196,7 +196,7 @@ mod tests {
             if verdict == ObjectCheck::Ok {
                 assert!(
                     same || (pos == 17 && junk[17] != Content::Dirty as u8)
-                        || (pos >= 8 && pos < 16)
+                        || (8..16).contains(&pos)
                 );
             }
         }

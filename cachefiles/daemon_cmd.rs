@@ -510,7 +510,7 @@ mod tests {
             for _ in 0..rng.next() % 8 {
                 data.extend_from_slice(PIECES[(rng.next() % PIECES.len() as u64) as usize]);
             }
-            let Ok((verb, args)) = split(&data, rng.next() % 2 == 0) else {
+            let Ok((verb, args)) = split(&data, rng.next().is_multiple_of(2)) else {
                 continue;
             };
             accepted += 1;
