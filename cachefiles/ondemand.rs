@@ -536,7 +536,12 @@ pub(crate) fn daemon_read(
 }
 
 /// Removes the request at `index` if it is still `req`, answering it.
-fn take_one_at(cache: &Cache, index: usize, req: &Arc<Request>, error: i32) -> Option<Arc<Request>> {
+fn take_one_at(
+    cache: &Cache,
+    index: usize,
+    req: &Arc<Request>,
+    error: i32,
+) -> Option<Arc<Request>> {
     let mut g = cache.ondemand.reqs.lock();
     let mine = g.get(index).is_some_and(|r| core::ptr::eq(&*r, &**req));
     if !mine {
@@ -636,7 +641,12 @@ fn make_fd(
             },
             GFP_KERNEL,
         )?;
-        let file = anon::new_file(c_str!("[cachefiles]"), &ANON_FOPS, anon.clone(), bindings::O_WRONLY)?;
+        let file = anon::new_file(
+            c_str!("[cachefiles]"),
+            &ANON_FOPS,
+            anon.clone(),
+            bindings::O_WRONLY,
+        )?;
         let mut st = object.od_state().lock();
         if st.id > 0 {
             drop(st);
@@ -676,9 +686,9 @@ pub(crate) fn copen(cache: &Cache, args: &[u8]) -> Result {
     let req = {
         let mut g = cache.ondemand.reqs.lock();
         let index = usize::try_from(id).map_err(|_| EINVAL)?;
-        let ok = g.get(index).is_some_and(|r| {
-            r.opcode == Opcode::Open && r.object().od_state().lock().id != 0
-        });
+        let ok = g
+            .get(index)
+            .is_some_and(|r| r.opcode == Opcode::Open && r.object().od_state().lock().id != 0);
         if !ok {
             return Err(EINVAL);
         }
@@ -789,7 +799,11 @@ impl AnonFile for AnonFd {
         object.trace_put(ObjRef::PutOndemandFd);
     }
 
-    fn write_iter(this: ArcBorrow<'_, AnonFd>, kiocb: &mut Kiocb<'_>, iter: &IovIter) -> Result<usize> {
+    fn write_iter(
+        this: ArcBorrow<'_, AnonFd>,
+        kiocb: &mut Kiocb<'_>,
+        iter: &IovIter,
+    ) -> Result<usize> {
         let object = &*this.object;
         // The file slot's lock pins the backing file for this write.
         let file = object.file().ok_or(ENOBUFS())?;

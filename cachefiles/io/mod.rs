@@ -148,7 +148,12 @@ fn do_write(
 
 /// A write that waits for its end (an on-demand daemon's write through
 /// its anonymous fd): the byte count written.
-pub(crate) fn write_sync(object: &Object, file: ARef<File>, start: i64, iter: &IovIter) -> Result<usize> {
+pub(crate) fn write_sync(
+    object: &Object,
+    file: ARef<File>,
+    start: i64,
+    iter: &IovIter,
+) -> Result<usize> {
     fsc::stats::write();
     let b = object.cache().bound().ok_or(ENOBUFS())?;
     let len = iter.count() as u64;

@@ -180,7 +180,9 @@ pub fn new_file<T: AnonFile>(
 /// # Safety
 ///
 /// `file` must be one made by new_file::<T>(), not released.
-unsafe fn this<'a, T: AnonFile>(file: *mut bindings::file) -> <T::Ptr as ForeignOwnable>::Borrowed<'a> {
+unsafe fn this<'a, T: AnonFile>(
+    file: *mut bindings::file,
+) -> <T::Ptr as ForeignOwnable>::Borrowed<'a> {
     // SAFETY: new_file() stored a `T::Ptr` there; it stays until release,
     // and the VFS calls no other method after release.
     unsafe { T::Ptr::borrow((*file).private_data) }
