@@ -9,6 +9,8 @@ FSRS_VERIFIED_KERNEL="6.12.117 (linux-source-6.12 6.12.117-1~deb12u1)"
 FSRS_VERIFIED_RUSTC="1.96.0 (rustc-web 1.96.0+dfsg1-1~deb12u2)"
 FSRS_BINDGEN_VERSION=0.71.1
 FSRS_CARGO_FUZZ_VERSION=0.13.2
+# nydusd and nydus-image (crates.io's nydus-rs), for the on-demand tests.
+FSRS_NYDUS_VERSION=2.2.0
 FSRS_KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 FSRS_RUSTC=/usr/bin/rustc
