@@ -6,6 +6,8 @@
 # and mismatched ids, the device closed and the daemon killed with a READ
 # pending, restore, and writes racing the withdrawal. Each must end in
 # an errno or a failed read for the reader, never a hang or a splat.
+# Then the cachefiles_ondemand_* events of one scenario, on the C
+# cachefiles and on ours in the same boot, must match value for value.
 # timeout: 420
 # erofs-image: fsrsblob fsrsblob2
 . /fsrs/lib.sh
@@ -27,6 +29,36 @@ for sc in open-error early-write close-reopen close-refuse no-data bad-ids \
 	check "hostile daemon: $sc" probe $sc
 done
 check "no cache is left bound" sh -c '! grep -q " ondemand$" /proc/fs/fscache/caches'
+
+# The cachefiles_ondemand_* events, values included, are the same on the
+# C cachefiles and ours for one scenario (close-reopen: every event type),
+# each module freshly loaded so that object ids start alike (only the
+# backing inode numbers differ, and are masked).
+T=/sys/kernel/tracing
+[ -e $T/trace ] || mount -t tracefs nodev $T
+odtrace() {
+	must "cachefiles unloads" unload_cachefiles
+	must "cachefiles $1 loads" load_cachefiles_impl "$1"
+	echo 0 >$T/tracing_on
+	echo >$T/trace
+	for e in $T/events/cachefiles/cachefiles_ondemand_*/enable; do echo 1 >"$e"; done
+	echo 1 >$T/tracing_on
+	fsrs-odprobe close-reopen /var/cache/fscache /share /mnt/od fsrsblob >/dev/null
+	echo 0 >$T/tracing_on
+	for e in $T/events/cachefiles/cachefiles_ondemand_*/enable; do echo 0 >"$e"; done
+	# The backing inode (iB=) is a new tmpfile's number each run.
+	sed -n 's/^.* \(cachefiles_ondemand_[a-z_]*\): \(.*\)$/\1 \2/p' $T/trace |
+		sed 's/ iB=[0-9a-f]* / iB=* /' >/tmp/odtrace.$1
+	echo "--- cachefiles_ondemand_* events on $1"
+	cat /tmp/odtrace.$1
+}
+odtrace c
+odtrace rust
+check "the on-demand events are the same on both cachefiles, values included" \
+	cmp /tmp/odtrace.c /tmp/odtrace.rust
+for ev in open copen read cread fd_write fd_release close; do
+	check "cachefiles_ondemand_$ev fires" grep -q "^cachefiles_ondemand_$ev " /tmp/odtrace.rust
+done
 cat /proc/fs/fscache/stats | head -20
 umount /share
 umount /var/cache/fscache
