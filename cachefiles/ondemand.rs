@@ -48,7 +48,7 @@ use kernel::{
     sync::{Arc, ArcBorrow, SpinLock},
     types::ARef,
     uaccess::UserSliceWriter,
-    workqueue::{self, Work, WorkItem},
+    workqueue::{Work, WorkItem},
 };
 
 /// The mark of a request the daemon has not read yet.
@@ -203,7 +203,7 @@ impl Reopen {
         }
         // If already queued, the pending run serves this request too; the
         // Arc handed back is not the last (the object holds one).
-        let _ = queue().enqueue(self.clone());
+        let _ = io::fscache_queue().enqueue(self.clone());
     }
 
     /// Cancels a queued re-open: the run finds no object.
@@ -211,13 +211,6 @@ impl Reopen {
         let object = self.object.lock().take();
         drop(object);
     }
-}
-
-/// fscache's work queue, which outlives us and which module exit flushes.
-fn queue() -> &'static workqueue::Queue {
-    // SAFETY: fscache_wq is allocated at fscache's init, before any module
-    // that uses fscache can load, and destroyed at its exit, after.
-    unsafe { workqueue::Queue::from_raw(bindings::fscache_wq) }
 }
 
 fn ondemand_mode(cache: &Cache) -> bool {

@@ -99,9 +99,10 @@ impl WorkItem for Kiocb {
 // object and completion are Send; the kiocb is ours.
 unsafe impl Send for Kiocb {}
 
-/// The queue deferred frees run on: fscache's, which outlives us (we
-/// depend on fscache) and which module exit flushes (`flush_deferred`).
-fn free_queue() -> &'static workqueue::Queue {
+/// fscache's work queue, which outlives us (we depend on fscache) and
+/// which module exit flushes (`flush_deferred`): deferred I/O frees and
+/// on-demand re-opens run on it.
+pub(crate) fn fscache_queue() -> &'static workqueue::Queue {
     // SAFETY: fscache_wq is allocated at fscache's init, before any module
     // that uses fscache can load, and destroyed at its exit, after.
     unsafe { workqueue::Queue::from_raw(bindings::fscache_wq) }
@@ -110,7 +111,7 @@ fn free_queue() -> &'static workqueue::Queue {
 /// Waits for the I/O frees deferred to a work item (module exit: their
 /// code is ours).
 pub(crate) fn flush_deferred() {
-    // SAFETY: fscache_wq is valid (see free_queue()); flushing it may
+    // SAFETY: fscache_wq is valid (see fscache_queue()); flushing it may
     // sleep, and module exit is process context. (flush_workqueue() is
     // a macro over this that only adds a check for the system queues.)
     unsafe { bindings::__flush_workqueue(bindings::fscache_wq) };
@@ -214,7 +215,7 @@ impl Kiocb {
             } else {
                 // The work is ours alone (never queued before), so this
                 // queues it.
-                free_queue().enqueue(ki);
+                fscache_queue().enqueue(ki);
             }
         }
     }

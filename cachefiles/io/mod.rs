@@ -12,7 +12,7 @@ mod kiocb;
 mod netfs;
 pub(crate) mod ops;
 
-pub(crate) use kiocb::flush_deferred;
+pub(crate) use kiocb::{flush_deferred, fscache_queue};
 pub(crate) use netfs::Resources;
 
 use crate::cache::SpaceFor;
@@ -161,9 +161,7 @@ pub(crate) fn write_sync(
     let id = object.debug_id();
     let traced = |inode: &Inode| trace::write(id, inode, start, len as usize);
     let dir = Dir::Write { b_writing: blocks };
-    // SAFETY: no function: the I/O is synchronous and its result is
-    // returned.
-    let done = unsafe { Completion::new(None, core::ptr::null_mut()) };
+    let done = Completion::none();
     match kiocb::start(file, object.arc(), start, dir, done, iter, traced) {
         Ok(ret) if ret >= 0 => Ok(ret as usize),
         Ok(ret) => Err(Error::from_errno(ret as i32)),

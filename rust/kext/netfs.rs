@@ -40,6 +40,15 @@ impl Completion {
         Completion { func, data }
     }
 
+    /// No completion: the I/O is synchronous and its result is returned.
+    pub fn none() -> Self {
+        // INVARIANT: no function, nothing to call.
+        Completion {
+            func: None,
+            data: core::ptr::null_mut(),
+        }
+    }
+
     /// Whether there is a function to call (a synchronous caller passes
     /// none and takes the result from the return value).
     pub fn is_set(&self) -> bool {
