@@ -36,6 +36,9 @@
  *                  again with its id; `restore` after every message.
  *   race-umount    writes and seeks on the anonymous fd from another
  *                  thread while the mount goes and the device closes.
+ *   cull           `inuse` and `cull` on an on-demand object's file
+ *                  (made by a first mount): EBUSY while mounted again;
+ *                  after the unmount, not in use, and culled.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -815,6 +819,95 @@ static void race_umount(const char *fsid)
 	expect(wait_unlisted(30), "the cache goes once the last fd closes");
 }
 
+/* Finds the one data file under CACHEDIR/cache: its directory and name. */
+static int find_object_file(char *dir, size_t dlen, char *name, size_t nlen)
+{
+	char vol[1024], fan[1280];
+	struct dirent *v, *f, *o;
+	DIR *cd, *vd, *fd;
+	int found = 0;
+
+	snprintf(vol, sizeof(vol), "%s/cache", cachedir);
+	cd = opendir(vol);
+	if (!cd)
+		return 0;
+	while (!found && (v = readdir(cd))) {
+		if (v->d_name[0] != 'I')
+			continue;
+		snprintf(fan, sizeof(fan), "%s/cache/%s", cachedir, v->d_name);
+		vd = opendir(fan);
+		if (!vd)
+			continue;
+		while (!found && (f = readdir(vd))) {
+			if (f->d_name[0] != '@')
+				continue;
+			snprintf(dir, dlen, "%s/%s", fan, f->d_name);
+			fd = opendir(dir);
+			if (!fd)
+				continue;
+			while ((o = readdir(fd))) {
+				if (o->d_name[0] == '.')
+					continue;
+				snprintf(name, nlen, "%s", o->d_name);
+				found = 1;
+				break;
+			}
+			closedir(fd);
+		}
+		closedir(vd);
+	}
+	closedir(cd);
+	return found;
+}
+
+static void cull(const char *fsid)
+{
+	char dir[2048], name[256], path[2400];
+	int dev = bind_cache();
+	struct reader r;
+	struct stat st;
+	double end;
+	int ok;
+
+	if (dev < 0) {
+		expect(0, "bind");
+		return;
+	}
+	/* A new object's file is an unlinked tmpfile until the unmount
+	 * links it in: mount once to have a file, then again to use it. */
+	r = start_reader(fsid, mnt, 0);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err, "mounted and read");
+	end_reader(&r, mnt);
+	serve_all(dev, 300);
+	r = start_reader(fsid, mnt, 1);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err, "mounted again");
+	if (!find_object_file(dir, sizeof(dir), name, sizeof(name)) || chdir(dir) < 0) {
+		expect(0, "the object's file is in the cache");
+		end_reader(&r, mnt);
+		finish_cache(dev);
+		return;
+	}
+	printf("  object file: %s/%s\n", dir, name);
+	expect(cmd(dev, "inuse %s", name) == -EBUSY, "inuse of a mounted object: EBUSY");
+	expect(cmd(dev, "cull %s", name) == -EBUSY, "cull of a mounted object: EBUSY");
+	end_reader(&r, mnt);
+	/* The unmount withdraws the object (a CLOSE comes): then it is free. */
+	end = now() + 20;
+	do {
+		serve_all(dev, 100);
+		quiet = 1;
+		ok = cmd(dev, "inuse %s", name) == 0;
+		quiet = 0;
+	} while (!ok && now() < end);
+	expect(ok, "after the unmount, inuse says not in use");
+	expect(cmd(dev, "cull %s", name) == 0, "and cull takes it");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	expect(stat(path, &st) < 0 && errno == ENOENT, "the file is gone from its directory");
+	if (chdir("/") < 0)
+		printf("  chdir /: %s\n", strerror(errno));
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
 int main(int argc, char **argv)
 {
 	const char *sc;
@@ -852,6 +945,8 @@ int main(int argc, char **argv)
 		restore(argv[5]);
 	else if (!strcmp(sc, "race-umount"))
 		race_umount(argv[5]);
+	else if (!strcmp(sc, "cull"))
+		cull(argv[5]);
 	else {
 		fprintf(stderr, "fsrs-odprobe: unknown scenario %s\n", sc);
 		return 2;
