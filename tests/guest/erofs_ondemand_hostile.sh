@@ -4,8 +4,8 @@
 # writes and seeks before copen, the anonymous fd closed early (re-open,
 # and a refused re-open), a READ completed with no data, wrong, stale
 # and mismatched ids, the device closed and the daemon killed with a READ
-# pending, restore, writes racing the withdrawal, and inuse/cull on an
-# on-demand object. Each must end in
+# pending, restore, writes racing the withdrawal, a withdrawal while a
+# re-open waits, and inuse/cull on an on-demand object. Each must end in
 # an errno or a failed read for the reader, never a hang or a splat.
 # Then the cachefiles_ondemand_* events of one scenario, on the C
 # cachefiles and on ours in the same boot, must match value for value.
@@ -26,7 +26,7 @@ probe() {
 	fsrs-odprobe "$1" /var/cache/fscache /share /mnt/od fsrsblob fsrsblob2
 }
 for sc in open-error early-write close-reopen close-refuse no-data bad-ids \
-	close-device kill restore race-umount cull; do
+	close-device kill restore race-umount reopen-withdraw cull; do
 	check "hostile daemon: $sc" probe $sc
 done
 check "no cache is left bound" sh -c '! grep -q " ondemand$" /proc/fs/fscache/caches'

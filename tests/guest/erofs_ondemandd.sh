@@ -5,7 +5,8 @@
 # with no READ, an unknown blob refused with an error to the mount, and
 # failover: the daemon hangs in the middle of reads, is killed, and its
 # supervisor restarts it with `restore`; the reads in flight complete
-# with no error to the reader.
+# with no error to the reader. Then SIGHUP hands the device to a new
+# instance of the daemon (re-exec), which goes on serving.
 # timeout: 300
 # erofs-image: fsrsblob fsrsmulti:blobdev fsrsblob2
 . /fsrs/lib.sh
@@ -73,6 +74,12 @@ check "the supervisor restarts it with restore" wait_for 30 grep -q "restore sen
 check "the reads in flight complete" wait_for 120 test -s /tmp/reader
 check "with no error to the reader: every file exact" grep -q "reader: 0" /tmp/reader
 wait $reader
+# Hand-over in place: SIGHUP re-executes the daemon on the same device.
+worker=$(sed -n 's/.*supervising daemon \([0-9]*\)$/\1/p' /tmp/d.log | tail -1)
+kill -HUP "$worker"
+check "SIGHUP: the daemon re-executes on the same device" \
+	wait_for 30 grep -q "serving the device handed over on fd" /tmp/d.log
+check "the new instance serves a fresh image exactly" exact fsrsblob
 kill $sup
 check "the cache is withdrawn again" wait_for 30 cache_gone
 grep -E "restart|restore|stalling|stopping" /tmp/d.log

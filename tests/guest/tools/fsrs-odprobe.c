@@ -36,6 +36,10 @@
  *                  again with its id; `restore` after every message.
  *   race-umount    writes and seeks on the anonymous fd from another
  *                  thread while the mount goes and the device closes.
+ *   reopen-withdraw  the object withdrawn (reader killed, unmounted)
+ *                  while its re-open waits for an OPEN the daemon holds
+ *                  unanswered (CVE-2024-41051): the OPEN is failed, the
+ *                  re-open ends, the id goes stale.
  *   cull           `inuse` and `cull` on an on-demand object's file
  *                  (made by a first mount): EBUSY while mounted again;
  *                  after the unmount, not in use, and culled.
@@ -819,6 +823,44 @@ static void race_umount(const char *fsid)
 	expect(wait_unlisted(30), "the cache goes once the last fd closes");
 }
 
+static void reopen_withdraw(const char *fsid)
+{
+	int dev = bind_cache();
+	struct reader r;
+	struct obj *o;
+	uint32_t reopen_id;
+	int held_fd, stale = 0;
+	double end;
+
+	if (dev < 0) {
+		expect(0, "bind");
+		return;
+	}
+	r = start_reader(fsid, mnt, 0);
+	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "the mount sends an OPEN");
+	o = serve_open(dev);
+	if (o) {
+		close(o->anon);
+		close(o->blob);
+		o->anon = -1;
+	}
+	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "the READ on the closed object re-opens it");
+	reopen_id = msg()->msg_id;
+	held_fd = ((struct cachefiles_open *)msg()->data)->fd;
+	/* Unanswered: the re-open waits. Now the object goes. */
+	expect(end_reader(&r, mnt), "the waiting reader dies on SIGKILL");
+	end = now() + 20;
+	while (!stale && now() < end) {
+		serve_all(dev, 100);
+		quiet = 1;
+		stale = cmd(dev, "copen %u,4096", reopen_id) == -EINVAL;
+		quiet = 0;
+	}
+	expect(stale, "the withdrawal failed the held OPEN: its id is stale");
+	close(held_fd);
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
 /* Finds the one data file under CACHEDIR/cache: its directory and name. */
 static int find_object_file(char *dir, size_t dlen, char *name, size_t nlen)
 {
@@ -945,6 +987,8 @@ int main(int argc, char **argv)
 		restore(argv[5]);
 	else if (!strcmp(sc, "race-umount"))
 		race_umount(argv[5]);
+	else if (!strcmp(sc, "reopen-withdraw"))
+		reopen_withdraw(argv[5]);
 	else if (!strcmp(sc, "cull"))
 		cull(argv[5]);
 	else {
