@@ -17,7 +17,9 @@
  *   open-error     OPEN answered with -ENOENT: the mount fails; the
  *                  next mount, served well, works.
  *   early-write    writes and seeks on the anonymous fd before copen:
- *                  ENOBUFS; then served well.
+ *                  ENOBUFS; after it, write(2) returns the length and
+ *                  moves the position, an unaligned write returns the
+ *                  caller's length (6.12.y); then served well.
  *   close-reopen   the anonymous fd closed right after copen: the READ
  *                  re-opens the object (a new OPEN), then completes.
  *   close-refuse   as close-reopen, but the re-open is refused: the
@@ -501,6 +503,7 @@ static void early_write(const char *fsid)
 {
 	int dev = bind_cache();
 	struct cachefiles_open *o = (void *)msg()->data;
+	struct obj *ob;
 	struct reader r;
 	ssize_t w;
 	off_t s;
@@ -516,7 +519,29 @@ static void early_write(const char *fsid)
 	s = lseek(o->fd, 0, SEEK_HOLE);
 	printf("  SEEK_HOLE before copen: %s\n", s < 0 ? strerror(errno) : "found");
 	expect(s < 0 && errno == ENOBUFS, "a seek before copen gets ENOBUFS");
-	serve_open(dev);
+	ob = serve_open(dev);
+	if (ob && pread(ob->blob, databuf, 8192, 0) == 8192) {
+		double end = now() + 10;
+		ssize_t n1, n2, n3;
+
+		/* The backing file is attached just after copen. */
+		while ((n1 = write(ob->anon, databuf, 4096)) < 0 && errno == ENOBUFS && now() < end)
+			usleep(20000);
+		n2 = write(ob->anon, databuf + 4096, 4096);
+		printf("  write(2) x2 after copen: %zd, %zd\n", n1, n2);
+		/* Had the position not moved, block 0 (the superblock) would
+		 * now hold block 1 and the mount would fail. */
+		expect(n1 == 4096 && n2 == 4096, "write(2) returns the length and moves the position");
+		n3 = -1;
+		if (pread(ob->blob, databuf, 4096, 8192) == 4096) {
+			n3 = pwrite(ob->anon, databuf, 100, 8192);
+			printf("  unaligned pwrite of 100 bytes: %zd\n", n3);
+			/* Then the whole block, so the image stays right. */
+			if (pwrite(ob->anon, databuf, 4096, 8192) != 4096)
+				printf("  block rewrite: %s\n", strerror(errno));
+		}
+		expect(n3 == 100, "an unaligned write returns the caller's length");
+	}
 	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err,
 	       "then served, every file reads back");
 	end_reader(&r, mnt);
