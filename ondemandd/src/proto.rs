@@ -87,7 +87,7 @@ mod tests {
     use super::*;
 
     // The first OPEN, READ and CLOSE the kernel sent this daemon for
-    // `mount -t erofs -o fsid=fsrsblob` (tests/guest/erofs_ondemandd.sh,
+    // `mount -t erofs -o fsid=fsrsblob` (tests/guest/erofs_ondemand.sh,
     // printed from its `-vv` log). The C cachefiles and fscache-rs's sent
     // the same bytes.
     const OPEN: &str = "000000000000000037000000010000000f00000008000000060000000000000065726f66732c66737273626c6f620066737273626c6f62";
