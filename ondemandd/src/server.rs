@@ -234,8 +234,13 @@ impl Server {
     }
 }
 
-/// Copies `len` bytes at `off` from `blob` into `anon`, in aligned chunks
-/// (the last one short where the blob ends). The byte count written.
+/// The kernel writes the anonymous fd's data to the cache file by direct
+/// I/O: offsets and lengths in whole pages.
+const PAGE: usize = 4096;
+
+/// Copies `len` bytes at `off` from `blob` into `anon`, in aligned chunks;
+/// where the blob ends inside a page, the page is padded with zeros (a
+/// direct write of a partial page fails). The blob bytes written.
 fn fill(blob: &File, anon: &File, buf: &mut [u8], off: u64, len: u64) -> io::Result<u64> {
     let mut done = 0u64;
     while done < len {
@@ -244,8 +249,19 @@ fn fill(blob: &File, anon: &File, buf: &mut [u8], off: u64, len: u64) -> io::Res
         if n == 0 {
             break;
         }
-        anon.write_all_at(&buf[..n], off + done)?;
+        let padded = if n % PAGE != 0 && n < want {
+            // The blob's end: a partial last page.
+            let p = n.div_ceil(PAGE) * PAGE;
+            buf[n..p].fill(0);
+            p
+        } else {
+            n
+        };
+        anon.write_all_at(&buf[..padded], off + done)?;
         done += n as u64;
+        if padded != n {
+            break;
+        }
     }
     Ok(done)
 }
@@ -280,7 +296,10 @@ mod tests {
             10000 - 4096
         );
         let got = std::fs::read(&ap).unwrap();
-        assert_eq!(&got[4096..], &data[4096..]);
+        // The blob's partial last page is written whole, zero-padded.
+        assert_eq!(got.len(), 12288);
+        assert!(got[4096..10000] == data[4096..]);
+        assert!(got[10000..].iter().all(|&b| b == 0));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
