@@ -140,7 +140,7 @@ impl Object {
         self.reopen.is_some()
     }
 
-    /// The on-demand state (see ondemand.rs for its lock order).
+    /// The on-demand state (see ondemand/mod.rs for its lock order).
     pub(crate) fn od_state(&self) -> &SpinLock<ondemand::ObjectState> {
         &self.od
     }
