@@ -235,19 +235,7 @@ fn take_one(
     error: i32,
 ) -> Option<Arc<Request>> {
     let mut g = cache.ondemand.reqs.lock();
-    let mut index = 0usize;
-    let found = loop {
-        let Some(req) = g.find(&mut index, usize::MAX, mark) else {
-            break None;
-        };
-        if pred(&req) {
-            break Some(index);
-        }
-        if index == usize::MAX {
-            break None;
-        }
-        index += 1;
-    }?;
+    let found = g.find_map(0, usize::MAX, mark, |i, r| pred(&r).then_some(i))?;
     let req = g.remove(found)?;
     req.finish(error);
     drop(g);
@@ -274,16 +262,21 @@ fn send_req(object: &Object, opcode: Opcode, payload: KVec<u8>) -> Result {
     match enqueue(object, opcode, payload) {
         Ok(req) => wait(cache, req),
         Err(e) => {
-            // Back to closed, unless the fd (whose release closes it) or a
-            // withdrawal got there first.
             if opcode == Opcode::Open {
-                let mut st = object.od_state().lock();
-                if st.state != State::Dropping {
-                    st.state = State::Close;
-                }
+                open_failed(object);
             }
             Err(e)
         }
+    }
+}
+
+/// An OPEN could not be sent: the object is closed again, unless a
+/// withdrawal got there first. (Once the OPEN is queued, its fd's release
+/// and `copen` decide the state instead.)
+fn open_failed(object: &Object) {
+    let mut st = object.od_state().lock();
+    if st.state != State::Dropping {
+        st.state = State::Close;
     }
 }
 
@@ -378,22 +371,16 @@ pub(crate) fn init_object(object: &Object) -> Result {
         return Ok(());
     }
     let cookie = object.cookie();
+    if cookie.advice() & ADV_WANT_CACHE_SIZE == 0 {
+        pr_err!("WANT_CACHE_SIZE is needed for on-demand mode\n");
+        // Through the same exit as a failed send, as in C.
+        open_failed(object);
+        return Err(EINVAL);
+    }
     let vkey = cookie.volume().map(|v| v.key()).ok_or(EINVAL)?;
     let ckey = cookie.key();
     let mut payload = KVec::from_elem(0u8, msg::open_payload_len(vkey, ckey), GFP_KERNEL)?;
     msg::write_open_payload(&mut payload, vkey, ckey);
-    if cookie.advice() & ADV_WANT_CACHE_SIZE == 0 {
-        pr_err!("WANT_CACHE_SIZE is needed for on-demand mode\n");
-        // Through the same exit as a failed send, as in C.
-        if ondemand_mode(object.cache()) {
-            let mut st = object.od_state().lock();
-            if st.state != State::Dropping {
-                st.state = State::Close;
-            }
-            return Err(EINVAL);
-        }
-        return Ok(());
-    }
     send_req(object, Opcode::Open, payload)
 }
 
@@ -428,18 +415,17 @@ pub(crate) fn clean_object(object: &Object) {
     }
 }
 
-/// Picks the next request for the daemon in `*index..=max`, starting a
-/// re-open for a READ on a closed object and skipping READs on objects
-/// being re-opened.
+/// Picks the next request for the daemon in `from..=max`, with its
+/// index, starting a re-open for a READ on a closed object and skipping
+/// READs on objects being re-opened.
 fn select(
-    g: &mut Guard<'_, Arc<Request>, Cursors>,
-    index: &mut usize,
+    g: &Guard<'_, Arc<Request>, Cursors>,
+    from: usize,
     max: usize,
-) -> Option<Arc<Request>> {
-    loop {
-        let req = g.find(index, max, Some(REQ_NEW))?;
+) -> Option<(usize, Arc<Request>)> {
+    g.find_map(from, max, Some(REQ_NEW), |index, req| {
         if req.opcode != Opcode::Read {
-            return Some(req.into());
+            return Some((index, req.into()));
         }
         let object = req.object();
         let mut st = object.od_state().lock();
@@ -450,15 +436,12 @@ fn select(
                 if let Some(r) = object.reopen() {
                     r.queue(object);
                 }
+                None
             }
-            State::Reopening => (),
-            _ => return Some(req.into()),
+            State::Reopening => None,
+            _ => Some((index, req.into())),
         }
-        if *index >= max {
-            return None;
-        }
-        *index += 1;
-    }
+    })
 }
 
 /// Whether a request is a READ waiting for its object to be re-opened
@@ -474,17 +457,10 @@ pub(crate) fn has_new(cache: &Cache) -> bool {
         return false;
     }
     let g = reqs.lock();
-    let mut index = 0usize;
-    while let Some(req) = g.find(&mut index, usize::MAX, Some(REQ_NEW)) {
-        if !is_reopening_read(&req) {
-            return true;
-        }
-        if index == usize::MAX {
-            break;
-        }
-        index += 1;
-    }
-    false
+    g.find_map(0, usize::MAX, Some(REQ_NEW), |_, req| {
+        (!is_reopening_read(&req)).then_some(())
+    })
+    .is_some()
 }
 
 /// The device's read in on-demand mode: one message, or 0 if none is new.
@@ -497,13 +473,11 @@ pub(crate) fn daemon_read(
         let mut g = cache.ondemand.reqs.lock();
         // Cyclically from where the last read stopped: no request starves.
         let start = g.data().req_id_next as usize;
-        let mut index = start;
-        let mut found = select(&mut g, &mut index, usize::MAX);
+        let mut found = select(&g, start, usize::MAX);
         if found.is_none() && start > 0 {
-            index = 0;
-            found = select(&mut g, &mut index, start - 1);
+            found = select(&g, 0, start - 1);
         }
-        let Some(req) = found else {
+        let Some((index, req)) = found else {
             return Ok(0);
         };
         if msg::HEADER_LEN + req.payload.len() > out.len() {
@@ -668,13 +642,13 @@ pub(crate) fn restore(cache: &Cache) -> Result {
     }
     {
         let mut g = cache.ondemand.reqs.lock();
-        let mut index = 0usize;
-        while g.find(&mut index, usize::MAX, None).is_some() {
+        let mut from = 0usize;
+        while let Some(index) = g.find_map(from, usize::MAX, None, |i, _| Some(i)) {
             g.set_mark(index, REQ_NEW);
-            if index == usize::MAX {
-                break;
+            match index.checked_add(1) {
+                Some(next) => from = next,
+                None => break,
             }
-            index += 1;
         }
     }
     cache.pollwq().wake_all();

@@ -180,6 +180,28 @@ impl<T: ForeignOwnable, D> Guard<'_, T, D> {
         Some(unsafe { T::borrow(p) })
     }
 
+    /// Walks the entries in `from..=max` with `mark` (any entry for
+    /// `None`), in index order, until `f` returns something; returns that.
+    pub fn find_map<R>(
+        &self,
+        from: usize,
+        max: usize,
+        mark: Option<Mark>,
+        mut f: impl FnMut(usize, T::Borrowed<'_>) -> Option<R>,
+    ) -> Option<R> {
+        let mut index = from;
+        loop {
+            let entry = self.find(&mut index, max, mark)?;
+            if let Some(r) = f(index, entry) {
+                return Some(r);
+            }
+            if index >= max {
+                return None;
+            }
+            index += 1;
+        }
+    }
+
     /// Removes and returns the entry at `index`.
     pub fn remove(&mut self, index: usize) -> Option<T> {
         // SAFETY: initialised and locked (type invariant).
