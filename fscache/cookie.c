@@ -57,14 +57,13 @@ void fsrs_cookie_free(struct fscache_cookie *cookie)
 #define FSRS_COOKIE_HASH_SHIFT 15
 static struct hlist_bl_head fsrs_cookie_hash[1 << FSRS_COOKIE_HASH_SHIFT];
 
-struct hlist_bl_head *fsrs_cookie_bucket(u32 key_hash)
+/* Locks the chain @key_hash falls in and returns it (one call, not two). */
+struct hlist_bl_head *fsrs_bucket_lock(u32 key_hash)
 {
-	return &fsrs_cookie_hash[key_hash & (ARRAY_SIZE(fsrs_cookie_hash) - 1)];
-}
+	struct hlist_bl_head *h = &fsrs_cookie_hash[key_hash & (ARRAY_SIZE(fsrs_cookie_hash) - 1)];
 
-void fsrs_bucket_lock(struct hlist_bl_head *h)
-{
 	hlist_bl_lock(h);
+	return h;
 }
 
 void fsrs_bucket_unlock(struct hlist_bl_head *h)

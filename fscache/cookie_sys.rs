@@ -20,8 +20,7 @@ extern "C" {
         func: unsafe extern "C" fn(*mut bindings::work_struct),
     ) -> *mut bindings::fscache_cookie;
     fn fsrs_cookie_free(cookie: *mut bindings::fscache_cookie);
-    fn fsrs_cookie_bucket(key_hash: u32) -> *mut bindings::hlist_bl_head;
-    fn fsrs_bucket_lock(h: *mut bindings::hlist_bl_head);
+    fn fsrs_bucket_lock(key_hash: u32) -> *mut bindings::hlist_bl_head;
     fn fsrs_bucket_unlock(h: *mut bindings::hlist_bl_head);
     fn fsrs_bucket_next(
         h: *mut bindings::hlist_bl_head,
@@ -103,10 +102,9 @@ pub(crate) struct Bucket {
 impl Bucket {
     /// Locks the chain `key_hash` falls in.
     pub(crate) fn lock(key_hash: u32) -> Self {
-        // SAFETY: the table is static; the index is masked in C.
-        let h = unsafe { fsrs_cookie_bucket(key_hash) };
-        // SAFETY: a valid chain head.
-        unsafe { fsrs_bucket_lock(h) };
+        // SAFETY: the table is static; the index is masked in C, which
+        // locks the chain and returns it.
+        let h = unsafe { fsrs_bucket_lock(key_hash) };
         // INVARIANT: the chain of key_hash, locked above.
         Bucket { head: h, key_hash }
     }

@@ -59,14 +59,10 @@ pub(crate) unsafe fn schedule_work(work: *mut bindings::work_struct) -> bool {
 /// Zeroed memory from kmalloc, for C objects with trailing arrays (freed
 /// with [`kfree`]).
 pub(crate) fn kzalloc(size: usize) -> Result<NonNull<u8>> {
-    // SAFETY: krealloc(NULL, ...) is a plain allocation.
-    let p = unsafe {
-        bindings::krealloc_noprof(
-            core::ptr::null(),
-            size,
-            bindings::GFP_KERNEL | bindings::__GFP_ZERO,
-        )
-    };
+    // SAFETY: a plain allocation (what kzalloc() expands to; krealloc()
+    // with a null pointer would do the same after more checks).
+    let p =
+        unsafe { bindings::__kmalloc_noprof(size, bindings::GFP_KERNEL | bindings::__GFP_ZERO) };
     NonNull::new(p.cast()).ok_or(ENOMEM)
 }
 

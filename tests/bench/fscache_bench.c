@@ -11,8 +11,8 @@
  *   fscache_bench: NAME ops=N ns_per_op=X
  *
  * acquire_relinquish: acquire a cookie (a distinct 8-byte key each, as 9p
- *	uses), relinquish it; the time runs until the volume's last cookie is
- *	freed, so the asynchronous half of relinquishing is counted too.
+ *	uses), relinquish it; the time runs until the last cookie is freed,
+ *	so the asynchronous half of relinquishing is counted too.
  * use_unuse: acquire, use (which looks the object up in the backend),
  *	unuse, relinquish (which withdraws it), also until all are freed.
  *
@@ -31,6 +31,12 @@
 static unsigned int ops = 20000;
 module_param(ops, uint, 0444);
 MODULE_PARM_DESC(ops, "operations per measurement");
+static unsigned int rounds = 3;
+module_param(rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "times each measurement is repeated (each logged)");
+static bool split;
+module_param(split, bool, 0444);
+MODULE_PARM_DESC(split, "also time acquiring and relinquishing apart");
 static unsigned int hold;
 module_param(hold, uint, 0444);
 MODULE_PARM_DESC(hold, "cookies to acquire and keep until unload");
@@ -120,14 +126,25 @@ static struct fscache_cookie *acquire(u64 key)
 	return fscache_acquire_cookie(volume, 0, &k, sizeof(k), &aux, sizeof(aux), 4096);
 }
 
-/* Waits (up to 60 s) until the volume holds no cookie; false on timeout. */
+/*
+ * Waits (up to 60 s) until every cookie acquired so far is relinquished
+ * and every object withdrawn (the backend counts them): then only the
+ * cookies' last puts, which follow the withdrawal in the same work item,
+ * are left.
+ */
 static bool drain(void)
 {
 	int i;
 
-	for (i = 0; i < 60000 && atomic_read(&volume->n_cookies) != 0; i++)
+	for (i = 0; i < 60000; i++) {
+		if (atomic_read(&volume->n_cookies) == 0 &&
+		    atomic_read(&cache->object_count) == 0)
+			return true;
 		usleep_range(200, 400);
-	return atomic_read(&volume->n_cookies) == 0;
+	}
+	pr_err("fscache_bench: not drained: n_cookies=%d objects=%d\n",
+	       atomic_read(&volume->n_cookies), atomic_read(&cache->object_count));
+	return false;
 }
 
 static void report(const char *name, unsigned int n, u64 t0)
@@ -175,6 +192,33 @@ static int run_use_unuse(u64 base)
 	return 0;
 }
 
+/* The two halves apart: n acquires, then n relinquishes, then the frees. */
+static int run_split(u64 base)
+{
+	unsigned int i;
+	struct fscache_cookie **cs = vcalloc(ops, sizeof(*cs));
+	u64 t0, t1, t2;
+
+	if (!cs)
+		return -ENOMEM;
+	t0 = ktime_get_ns();
+	for (i = 0; i < ops; i++) {
+		cs[i] = acquire(base + i);
+		if (!cs[i])
+			break;
+	}
+	t1 = ktime_get_ns();
+	while (i > 0)
+		fscache_relinquish_cookie(cs[--i], false);
+	t2 = ktime_get_ns();
+	vfree(cs);
+	if (!drain())
+		return -ETIMEDOUT;
+	pr_info("fscache_bench: split acquire_ns=%llu relinquish_ns=%llu drain_ns=%llu\n",
+		div_u64(t1 - t0, ops), div_u64(t2 - t1, ops), div_u64(ktime_get_ns() - t2, ops));
+	return 0;
+}
+
 static int hold_cookies(u64 base)
 {
 	held = vcalloc(hold, sizeof(*held));
@@ -196,7 +240,6 @@ static void release_all(void)
 	vfree(held);
 	held = NULL;
 	if (volume) {
-		drain();
 		/* What cachefiles does when its cache goes: fscache, then volumes. */
 		fscache_withdraw_cache(cache);
 		fscache_wait_for_objects(cache);
@@ -214,6 +257,7 @@ static void release_all(void)
 
 static int __init fscache_bench_init(void)
 {
+	unsigned int r;
 	int ret;
 
 	cache = fscache_acquire_cache("bench");
@@ -228,11 +272,15 @@ static int __init fscache_bench_init(void)
 		volume = NULL;
 		goto fail;
 	}
-	ret = run_acquire_relinquish(0);
-	if (ret == 0)
-		ret = run_use_unuse(1ULL << 32);
+	for (r = 0; r < rounds && ret == 0; r++) {
+		ret = run_acquire_relinquish((u64)(2 * r) << 32);
+		if (ret == 0)
+			ret = run_use_unuse((u64)(2 * r + 1) << 32);
+		if (ret == 0 && split)
+			ret = run_split((u64)(2 * r + 2 * rounds + 2) << 32);
+	}
 	if (ret == 0 && hold)
-		ret = hold_cookies(2ULL << 32);
+		ret = hold_cookies((u64)(2 * rounds) << 32);
 	if (ret < 0)
 		goto fail;
 	return 0;

@@ -39,8 +39,12 @@ s0=$(slab_bytes)
 must "fscache_bench runs" insmod /fsrs/modules/fscache_bench.ko ops=20000 hold=100000
 s1=$(slab_bytes)
 dmesg | grep "fscache_bench:"
-bench k_acquire_relinquish_ns "$(dmesg | sed -n 's/.*fscache_bench: acquire_relinquish .* ns_per_op=//p' | tail -1)"
-bench k_use_unuse_ns "$(dmesg | sed -n 's/.*fscache_bench: use_unuse .* ns_per_op=//p' | tail -1)"
+for v in $(dmesg | sed -n 's/.*fscache_bench: acquire_relinquish .* ns_per_op=//p'); do
+	bench k_acquire_relinquish_ns "$v"
+done
+for v in $(dmesg | sed -n 's/.*fscache_bench: use_unuse .* ns_per_op=//p'); do
+	bench k_use_unuse_ns "$v"
+done
 bench cookie_bytes $(((s1 - s0) / 100000))
 must "fscache_bench unloads" rmmod fscache_bench
 

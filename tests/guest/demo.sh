@@ -52,7 +52,7 @@ rd2=$(stat_field "IO " rd)
 say "9p, after a remount with the page cache dropped (warm: from the cache): $(mbps "$r")"
 check "both reads return the server's bytes (SHA-256)" [ "$(sha_of /mnt/data.bin)" = "$want" ]
 check "the warm read came from the cache" [ "$rd2" -gt "$rd1" ]
-say "/proc/fs/fscache/stats: the cold read wrote $((wr1 - wr0)) blocks to the cache" \
+say "/proc/fs/fscache/stats: the cold read made $((wr1 - wr0)) writes to the cache" \
 	"(IO wr); the warm read was $((rd2 - rd1)) reads from it (IO rd), none from the server"
 say "Cache layout: $(cd /var/cache/fscache && find cache -path '*/@*/*' -type f | head -1)"
 umount /mnt
