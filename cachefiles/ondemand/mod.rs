@@ -92,6 +92,29 @@ impl Requests {
     }
 }
 
+/// A message's data after its header. A READ's (and a CLOSE's, which has
+/// none) sits in the request itself; an OPEN's, the keys, in a buffer of
+/// its own. C allocates a request and its message in one piece; this
+/// keeps a READ, the frequent request, at one allocation too.
+pub(crate) enum Payload {
+    Inline { bytes: [u8; msg::READ_LEN], len: u8 },
+    Buffer(KVec<u8>),
+}
+
+impl Payload {
+    const NONE: Payload = Payload::Inline {
+        bytes: [0; msg::READ_LEN],
+        len: 0,
+    };
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Payload::Inline { bytes, len } => &bytes[..usize::from(*len)],
+            Payload::Buffer(b) => b,
+        }
+    }
+}
+
 /// One request to the daemon.
 #[pin_data]
 pub(crate) struct Request {
@@ -99,7 +122,7 @@ pub(crate) struct Request {
     opcode: Opcode,
     /// The message's data, after the header (an OPEN's fd is filled in
     /// when the daemon reads it).
-    payload: KVec<u8>,
+    payload: Payload,
     #[pin]
     done: Completion,
     /// The answer: 0 or a negative errno, set before `done` completes.
@@ -254,7 +277,7 @@ pub(crate) fn flush_reqs(cache: &Cache) {
 }
 
 /// Sends a request about `object` and waits for the answer.
-fn send_req(object: &Object, opcode: Opcode, payload: KVec<u8>) -> Result {
+fn send_req(object: &Object, opcode: Opcode, payload: Payload) -> Result {
     let cache = object.cache();
     if !ondemand_mode(cache) {
         return Ok(());
@@ -281,7 +304,7 @@ fn open_failed(object: &Object) {
 }
 
 /// Queues a new request; returns it with its id.
-fn enqueue(object: &Object, opcode: Opcode, payload: KVec<u8>) -> Result<(Arc<Request>, u32)> {
+fn enqueue(object: &Object, opcode: Opcode, payload: Payload) -> Result<(Arc<Request>, u32)> {
     let cache = object.cache();
     if cache.test(flag::DEAD) {
         return Err(EIO);
@@ -306,7 +329,7 @@ fn enqueue(object: &Object, opcode: Opcode, payload: KVec<u8>) -> Result<(Arc<Re
             trace::od_close(object.debug_id(), 0, 0);
         }
         Opcode::Read => {
-            if let Some((off, len)) = msg::decode_read(&req.payload) {
+            if let Some((off, len)) = msg::decode_read(req.payload.as_slice()) {
                 trace::od_read(object.debug_id(), 0, 0, off, len);
             }
         }
@@ -381,14 +404,18 @@ pub(crate) fn init_object(object: &Object) -> Result {
     let ckey = cookie.key();
     let mut payload = KVec::from_elem(0u8, msg::open_payload_len(vkey, ckey), GFP_KERNEL)?;
     msg::write_open_payload(&mut payload, vkey, ckey);
-    send_req(object, Opcode::Open, payload)
+    send_req(object, Opcode::Open, Payload::Buffer(payload))
 }
 
 /// Asks the daemon for `len` bytes at `pos` of `object` and waits until
 /// it has written them (C's cachefiles_ondemand_read).
 pub(crate) fn read(object: &Object, pos: i64, len: usize) -> Result {
-    let mut payload = KVec::from_elem(0u8, msg::READ_LEN, GFP_KERNEL)?;
-    msg::write_read_payload(&mut payload, pos as u64, len as u64);
+    let mut bytes = [0u8; msg::READ_LEN];
+    msg::write_read_payload(&mut bytes, pos as u64, len as u64);
+    let payload = Payload::Inline {
+        bytes,
+        len: msg::READ_LEN as u8,
+    };
     send_req(object, Opcode::Read, payload)
 }
 
@@ -398,7 +425,7 @@ pub(crate) fn clean_object(object: &Object) {
     if !object.ondemand() {
         return;
     }
-    let _ = send_req(object, Opcode::Close, KVec::new());
+    let _ = send_req(object, Opcode::Close, Payload::NONE);
     if object.od_state().lock().id == 0 {
         return;
     }
@@ -480,7 +507,7 @@ pub(crate) fn daemon_read(
         let Some((index, req)) = found else {
             return Ok(0);
         };
-        if msg::HEADER_LEN + req.payload.len() > out.len() {
+        if msg::HEADER_LEN + req.payload.as_slice().len() > out.len() {
             drop(g);
             drop(req);
             return Err(EMSGSIZE());
@@ -541,8 +568,8 @@ fn deliver(
     let object_id = object.od_state().lock().id as u32;
     req.msg_id.store(msg_id, Ordering::Relaxed);
     req.object_id.store(object_id, Ordering::Relaxed);
-    let n = msg::HEADER_LEN + req.payload.len();
-    let mut buf = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+    let payload = req.payload.as_slice();
+    let n = msg::HEADER_LEN + payload.len();
     let h = msg::Header {
         msg_id,
         opcode: req.opcode as u32,
@@ -550,8 +577,19 @@ fn deliver(
         object_id,
     };
     let fd = opened.as_ref().map(|(fd, _)| fd.reserved_fd());
-    msg::encode(&mut buf, h, &req.payload, fd);
-    let copied = out.write_slice(&buf);
+    let copied = match req.payload {
+        // A READ or CLOSE message is built on the stack.
+        Payload::Inline { .. } => {
+            let mut small = [0u8; msg::HEADER_LEN + msg::READ_LEN];
+            msg::encode(&mut small[..n], h, payload, fd);
+            out.write_slice(&small[..n])
+        }
+        Payload::Buffer(_) => {
+            let mut buf = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+            msg::encode(&mut buf, h, payload, fd);
+            out.write_slice(&buf)
+        }
+    };
     if let Some((fd, file)) = opened {
         if copied.is_err() {
             // The file's release closes the object again.
