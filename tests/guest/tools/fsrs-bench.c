@@ -5,8 +5,10 @@
  * not around a shell pipeline.
  *
  *   fsrs-bench now                     monotonic time in ns
- *   fsrs-bench read [-d] FILE...       read each file in 1 MiB requests
- *                                      (-d: O_DIRECT); "bytes=N ns=T"
+ *   fsrs-bench read [-d] [-b BYTES] FILE...
+ *                                      read each file in 1 MiB requests
+ *                                      (-b: of BYTES; -d: O_DIRECT);
+ *                                      "bytes=N ns=T"
  *   fsrs-bench files DIR N [BYTES]     open, fstat, read BYTES (default
  *                                      0: none), close DIR/f00000 ..
  *                                      DIR/f(N-1); "ops=N ns=T"
@@ -38,13 +40,21 @@ static int read_files(int argc, char **argv)
 {
 	int flags = O_RDONLY, i = 0;
 	long long bytes = 0, t0;
+	size_t chunk = CHUNK;
 	char *buf;
 
-	if (argc > 0 && strcmp(argv[0], "-d") == 0) {
-		flags |= O_DIRECT;
-		i++;
+	for (;;) {
+		if (i < argc && strcmp(argv[i], "-d") == 0) {
+			flags |= O_DIRECT;
+			i++;
+		} else if (i + 1 < argc && strcmp(argv[i], "-b") == 0) {
+			chunk = strtoul(argv[i + 1], NULL, 0);
+			i += 2;
+		} else {
+			break;
+		}
 	}
-	if (posix_memalign((void **)&buf, 4096, CHUNK))
+	if (chunk == 0 || posix_memalign((void **)&buf, 4096, chunk))
 		return 1;
 	t0 = now_ns();
 	for (; i < argc; i++) {
@@ -55,7 +65,7 @@ static int read_files(int argc, char **argv)
 			fprintf(stderr, "fsrs-bench: open %s: %s\n", argv[i], strerror(errno));
 			return 1;
 		}
-		while ((n = read(fd, buf, CHUNK)) > 0)
+		while ((n = read(fd, buf, chunk)) > 0)
 			bytes += n;
 		if (n < 0) {
 			fprintf(stderr, "fsrs-bench: read %s: %s\n", argv[i], strerror(errno));
@@ -106,6 +116,6 @@ int main(int argc, char **argv)
 		return read_files(argc - 2, argv + 2);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "files") == 0)
 		return walk_files(argv[2], atol(argv[3]), argc == 5 ? atol(argv[4]) : 0);
-	fprintf(stderr, "usage: fsrs-bench now | read [-d] FILE... | files DIR N [BYTES]\n");
+	fprintf(stderr, "usage: fsrs-bench now | read [-d] [-b BYTES] FILE... | files DIR N [BYTES]\n");
 	return 2;
 }
