@@ -6,6 +6,5 @@
 #include <linux/refcount.h>
 
 bool fsrs_refcount_inc_not_zero(refcount_t *r);
-bool fsrs_refcount_dec_and_test_old(refcount_t *r, int *old);
 
 #endif
