@@ -147,14 +147,11 @@ static bool drain(void)
 	return false;
 }
 
-static void report(const char *name, unsigned int n, u64 t0)
-{
-	u64 ns = ktime_get_ns() - t0;
-
-	pr_info("fscache_bench: %s ops=%u ns_per_op=%llu\n", name, n, div_u64(ns, n));
-}
-
-static int run_acquire_relinquish(u64 base)
+/*
+ * @ops cycles of acquire, (with @use: use and unuse,) relinquish, on fresh
+ * keys from @base, timed until every object is withdrawn.
+ */
+static int run_cycles(const char *name, u64 base, bool use)
 {
 	unsigned int i;
 	u64 t0 = ktime_get_ns();
@@ -164,31 +161,16 @@ static int run_acquire_relinquish(u64 base)
 
 		if (!c)
 			return -ENOMEM;
+		if (use) {
+			fscache_use_cookie(c, false);
+			fscache_unuse_cookie(c, NULL, NULL);
+		}
 		fscache_relinquish_cookie(c, false);
 	}
 	if (!drain())
 		return -ETIMEDOUT;
-	report("acquire_relinquish", ops, t0);
-	return 0;
-}
-
-static int run_use_unuse(u64 base)
-{
-	unsigned int i;
-	u64 t0 = ktime_get_ns();
-
-	for (i = 0; i < ops; i++) {
-		struct fscache_cookie *c = acquire(base + i);
-
-		if (!c)
-			return -ENOMEM;
-		fscache_use_cookie(c, false);
-		fscache_unuse_cookie(c, NULL, NULL);
-		fscache_relinquish_cookie(c, false);
-	}
-	if (!drain())
-		return -ETIMEDOUT;
-	report("use_unuse", ops, t0);
+	pr_info("fscache_bench: %s ops=%u ns_per_op=%llu\n", name, ops,
+		div_u64(ktime_get_ns() - t0, ops));
 	return 0;
 }
 
@@ -273,9 +255,9 @@ static int __init fscache_bench_init(void)
 		goto fail;
 	}
 	for (r = 0; r < rounds && ret == 0; r++) {
-		ret = run_acquire_relinquish((u64)(2 * r) << 32);
+		ret = run_cycles("acquire_relinquish", (u64)(2 * r) << 32, false);
 		if (ret == 0)
-			ret = run_use_unuse((u64)(2 * r + 1) << 32);
+			ret = run_cycles("use_unuse", (u64)(2 * r + 1) << 32, true);
 		if (ret == 0 && split)
 			ret = run_split((u64)(2 * r + 2 * rounds + 2) << 32);
 	}
