@@ -64,8 +64,8 @@ pub(crate) struct Object {
     #[pin]
     file: SpinLock<Option<ARef<File>>>,
     /// The backing file's name, at its length (C's `d_name`): a name
-    /// buffer inline, as long as the longest key's, made every object
-    /// about 400 bytes larger than C's (scripts/bench, slab per file).
+    /// buffer inline, as long as the longest key's (342 bytes), made every
+    /// object about that much larger than C's (scripts/bench, slab per file).
     name: KVec<u8>,
     flags: AtomicFlags,
     content: AtomicU8,

@@ -3,37 +3,11 @@
 //! `trace_*()` functions are static inlines). The reasons are the C
 //! enums of `include/trace/events/fscache.h`, from bindgen.
 //!
-//! Each wrapper first checks the event's key here, in Rust, as the C
-//! `trace_*()` inline does: a disabled event then costs one load, not a
-//! call into C. (Measured: the calls were a third of the Rust fscache's
-//! extra cost per cookie acquire and relinquish, `scripts/bench`.)
+//! Each wrapper first checks its event's key in Rust
+//! ([`crate::tracepoint_enabled`]), as the C `trace_*()` inline does.
 
-use core::ptr::addr_of;
-use core::sync::atomic::{AtomicI32, Ordering};
+use crate::tracepoint_enabled as enabled;
 use kernel::{bindings, ffi::c_uint};
-
-/// Whether the tracepoint `$tp` (a `__tracepoint_*` symbol of `trace.c`)
-/// has probes attached: its static key's count, which is what
-/// `static_key_false()` reads on kernels without jump labels and what
-/// the tracing core keeps up to date on every kernel.
-macro_rules! enabled {
-    ($tp:ident) => {{
-        // The struct holds a lockdep_map, empty without lockdep, which
-        // rustc calls not FFI-safe: only a field's address is taken here.
-        #[allow(improper_ctypes)]
-        extern "C" {
-            static $tp: bindings::tracepoint;
-        }
-        // SAFETY: `$tp` is defined by trace.c (CREATE_TRACE_POINTS) and
-        // lives as long as this module; its key's count is an atomic_t,
-        // only accessed atomically.
-        unsafe {
-            AtomicI32::from_ptr(addr_of!($tp.key.enabled.counter).cast_mut())
-                .load(Ordering::Relaxed)
-                > 0
-        }
-    }};
-}
 
 extern "C" {
     fn fsrs_trace_cache(id: c_uint, r: i32, why: bindings::fscache_cache_trace);

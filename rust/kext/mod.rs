@@ -19,4 +19,5 @@ pub mod sched;
 pub mod seq_file;
 pub mod slab;
 pub mod sync;
+pub mod tracepoint;
 pub mod xarray;
