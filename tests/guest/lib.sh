@@ -263,3 +263,137 @@ same_files() {
 	done
 	return $_r
 }
+
+# Test data of the network filesystem tests: $MODEL/data.bin from the
+# share's random file (checked against its hash), and the three $FILES as
+# 1 MiB slices of it (each spans four of cachefiles' 256 KiB granules).
+# A host service's description (host-service.env) is kept in /tmp.
+netfs_data() {
+	mkdir -p /share $MODEL
+	must "the share (plain 9p) mounts" \
+		mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /share
+	copy /share/data.bin $MODEL/data.bin
+	must "test data copied intact" [ "$(sha_of $MODEL/data.bin)" = "$(cut -d' ' -f1 /share/data.sha256)" ]
+	[ ! -r /share/host-service.env ] || cp /share/host-service.env /tmp/host-service.env
+	umount /share
+	_o=1048576
+	for _f in $FILES; do
+		put $MODEL/data.bin $_o $MODEL/$_f 0 1048576
+		_o=$((_o + 1048576))
+	done
+	model_changed
+}
+
+# The model's hashes, taken once per change (hashing is slow under TCG);
+# same_as_model DIR compares DIR's $FILES with them, and on a mismatch
+# lets same_files name the difference.
+model_changed() {
+	for _f in $FILES; do sha_of $MODEL/$_f; done >/tmp/model.sums
+}
+same_as_model() {
+	for _f in $FILES; do sha_of "$1/$_f"; done >/tmp/dir.sums
+	cmp -s /tmp/dir.sums /tmp/model.sums || { same_files $MODEL "$1" $FILES; return 1; }
+}
+
+# other_client CMD...: runs CMD with the test's other client (a second
+# client of the same server, which the test's srv_mount mounts at $SRV)
+# mounted, then unmounts it; returns CMD's status. Mounted only while it
+# is used, so that it holds no capabilities, leases or callbacks that
+# would change how the client under test may cache.
+other_client() {
+	srv_mount || return 1
+	"$@"
+	_r=$?
+	umount $SRV
+	return $_r
+}
+
+# netfs_suite NAME VOLUME_GLOB: the checks every network filesystem test
+# (NFS, SMB, AFS, Ceph) makes of caching through fscache, over a mount the
+# test provides, with netfs_data's files on the server:
+#   netfs_mount      mounts the filesystem, with caching on, at /mnt;
+#   server_put SRC SRCOFF FILE DSTOFF LEN
+#                    changes FILE on the server's side, not through /mnt;
+#   server_same      the server's copies of $FILES equal the model's.
+# A first read matches and fills the cache; a remount with the page cache
+# dropped is served from it; the cache directory holds the volume under
+# the client's key; local writes (overwrite, append) and truncation
+# (shrink, extend) into cached files, then a same-size change on the
+# server while unmounted (only the coherency data can tell), read back byte
+# for byte across remounts, and the server ends up holding the model.
+# Leaves /mnt unmounted.
+netfs_remount() {
+	umount /mnt && echo 3 >/proc/sys/vm/drop_caches && netfs_mount
+}
+mnt_same_as_model() { same_as_model /mnt; }
+netfs_suite() {
+	_fs=$1
+	_vol=$2
+	set -- $FILES
+	_w=$1 _t=$2 _s=$3
+	must "$_fs mounts with caching" netfs_mount
+	grep " /mnt " /proc/mounts
+	check "first read matches the server copy" mnt_same_as_model
+	cat /proc/fs/fscache/volumes /proc/fs/fscache/cookies
+	umount /mnt
+	_rd1=$(stat_field "IO " rd)
+	_wr1=$(stat_field "IO " wr)
+	echo "after first read: IO rd=$_rd1 wr=$_wr1"
+	echo 3 >/proc/sys/vm/drop_caches
+
+	must "$_fs mounts again" netfs_mount
+	check "second read matches the server copy" mnt_same_as_model
+	_rd2=$(stat_field "IO " rd)
+	echo "after second read: IO rd=$_rd2"
+	check "first pass wrote the data to the cache" [ "${_wr1:-0}" -gt 0 ]
+	check "second pass was served from the cache (IO rd grew)" [ "${_rd2:-0}" -gt "${_rd1:-0}" ]
+	check "cache directory holds the $_fs volume ($_vol)" \
+		sh -c "ls -d /var/cache/fscache/cache/$_vol >/dev/null"
+	# The layout, for comparing cells: volume, fan-out and file names.
+	find /var/cache/fscache/cache -mindepth 1 -maxdepth 3 \( -type f -o -name 'I*' \) |
+		sort | sed 's/^/layout: /'
+
+	# Local changes through the mount, into files the cache holds. The
+	# first file: overwrite an unaligned range inside, then append.
+	put $MODEL/data.bin 12345 /mnt/$_w 300007 100000 &&
+		put $MODEL/data.bin 12345 $MODEL/$_w 300007 100000
+	check "overwrite inside $_w through $_fs" [ $? = 0 ]
+	_end=$(stat -c %s $MODEL/$_w)
+	put $MODEL/data.bin 200000 /mnt/$_w $_end 300001 &&
+		put $MODEL/data.bin 200000 $MODEL/$_w $_end 300001
+	check "append to $_w through $_fs" [ "$(stat -c %s /mnt/$_w)" = $((_end + 300001)) ]
+	# The second: shrink to an unaligned size, then extend (the new tail
+	# reads as zeroes, whatever the cache held there).
+	truncate -s 600001 /mnt/$_t && truncate -s 600001 $MODEL/$_t
+	check "shrink $_t through $_fs" [ "$(stat -c %s /mnt/$_t)" = 600001 ]
+	truncate -s 1500000 /mnt/$_t && truncate -s 1500000 $MODEL/$_t
+	check "extend $_t through $_fs" [ "$(stat -c %s /mnt/$_t)" = 1500000 ]
+	model_changed
+	check "local changes read back before remount" mnt_same_as_model
+	check "the server holds exactly the local changes" server_same
+
+	must "$_fs remounts after local changes" netfs_remount
+	check "after local changes, remount reads match the server copy" mnt_same_as_model
+	must "$_fs remounts again" netfs_remount
+	check "and again after another remount (cache refilled right)" mnt_same_as_model
+	umount /mnt
+
+	# The third: a change on the server side while the client is
+	# unmounted, same size, so only the coherency data can tell.
+	server_put $MODEL/data.bin 5555 $_s 777777 4096 &&
+		put $MODEL/data.bin 5555 $MODEL/$_s 777777 4096
+	model_changed
+	check "server-side change applied" server_same
+	echo 3 >/proc/sys/vm/drop_caches
+	_rd3=$(stat_field "IO " rd)
+	must "$_fs mounts after a server-side change" netfs_mount
+	check "after a server-side change, the client reads the new data" mnt_same_as_model
+	_rd4=$(stat_field "IO " rd)
+	echo "IO rd=$_rd3 before, $_rd4 after the reads"
+	check "unchanged files still come from the cache" [ "${_rd4:-0}" -gt "${_rd3:-0}" ]
+	must "$_fs remounts" netfs_remount
+	check "and again after a remount" mnt_same_as_model
+	check "the server holds exactly the model" server_same
+	umount /mnt
+	cat /proc/fs/fscache/stats
+}
