@@ -22,10 +22,7 @@ MODEL=/tmp/model
 FILES="w.bin t.bin s.bin"
 SRV=/srv/ceph
 
-must "caching stack loads" load_stack
-must "modprobe ceph" modprobe ceph
-must "cache disk mounts" mount_cache_disk
-must "cachefilesd binds the cache" start_cachefilesd
+cache_up ceph
 
 netfs_data
 # The cluster's address, file system id and name, from the host.
@@ -51,6 +48,5 @@ server_put() { other_client put "$1" "$2" "$SRV/$3" "$4" "$5"; }
 server_same() { other_client same_as_model $SRV; }
 netfs_suite CephFS "Iceph,$fsid"
 
-check "cache withdrawn when cachefilesd exits" stop_cachefilesd
-umount /var/cache/fscache
+cache_down
 finish

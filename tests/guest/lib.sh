@@ -264,6 +264,22 @@ same_files() {
 	return $_r
 }
 
+# cache_up [MODULE...]: the caching stack and MODULEs loaded, the cache
+# disk mounted and bound by cachefilesd; cache_down undoes it (the cache
+# must be withdrawn when the daemon exits).
+cache_up() {
+	must "caching stack loads" load_stack
+	for _m in "$@"; do
+		must "modprobe $_m" modprobe $_m
+	done
+	must "cache disk mounts" mount_cache_disk
+	must "cachefilesd binds the cache" start_cachefilesd
+}
+cache_down() {
+	check "cache withdrawn when cachefilesd exits" stop_cachefilesd
+	umount /var/cache/fscache
+}
+
 # Test data of the network filesystem tests: $MODEL/data.bin from the
 # share's random file (checked against its hash), and the three $FILES as
 # 1 MiB slices of it (each spans four of cachefiles' 256 KiB granules).
@@ -313,8 +329,11 @@ other_client() {
 # test provides, with netfs_data's files on the server:
 #   netfs_mount      mounts the filesystem, with caching on, at /mnt;
 #   server_put SRC SRCOFF FILE DSTOFF LEN
-#                    changes FILE on the server's side, not through /mnt;
+#                    changes FILE on the server's side, not through /mnt
+#                    (or server_change, below);
 #   server_same      the server's copies of $FILES equal the model's.
+# The server is only looked at while /mnt is unmounted (a 9p channel takes
+# one mount at a time).
 # A first read matches and fills the cache; a remount with the page cache
 # dropped is served from it; the cache directory holds the volume under
 # the client's key; local writes (overwrite, append) and truncation
@@ -322,6 +341,13 @@ other_client() {
 # server while unmounted (only the coherency data can tell), read back byte
 # for byte across remounts, and the server ends up holding the model.
 # Leaves /mnt unmounted.
+# server_change FILE: changes FILE on the server's side and in the model:
+# 4 KiB overwritten inside it, same size. A test whose other client cannot
+# overwrite defines its own.
+server_change() {
+	server_put $MODEL/data.bin 5555 $1 777777 4096 &&
+		put $MODEL/data.bin 5555 $MODEL/$1 777777 4096
+}
 netfs_remount() {
 	umount /mnt && echo 3 >/proc/sys/vm/drop_caches && netfs_mount
 }
@@ -370,18 +396,20 @@ netfs_suite() {
 	check "extend $_t through $_fs" [ "$(stat -c %s /mnt/$_t)" = 1500000 ]
 	model_changed
 	check "local changes read back before remount" mnt_same_as_model
+	umount /mnt
 	check "the server holds exactly the local changes" server_same
+	echo 3 >/proc/sys/vm/drop_caches
 
-	must "$_fs remounts after local changes" netfs_remount
+	must "$_fs mounts after local changes" netfs_mount
 	check "after local changes, remount reads match the server copy" mnt_same_as_model
 	must "$_fs remounts again" netfs_remount
 	check "and again after another remount (cache refilled right)" mnt_same_as_model
 	umount /mnt
 
 	# The third: a change on the server side while the client is
-	# unmounted, same size, so only the coherency data can tell.
-	server_put $MODEL/data.bin 5555 $_s 777777 4096 &&
-		put $MODEL/data.bin 5555 $MODEL/$_s 777777 4096
+	# unmounted (by default of the same size, so that only the coherency
+	# data can tell).
+	server_change $_s
 	model_changed
 	check "server-side change applied" server_same
 	echo 3 >/proc/sys/vm/drop_caches
@@ -393,7 +421,7 @@ netfs_suite() {
 	check "unchanged files still come from the cache" [ "${_rd4:-0}" -gt "${_rd3:-0}" ]
 	must "$_fs remounts" netfs_remount
 	check "and again after a remount" mnt_same_as_model
-	check "the server holds exactly the model" server_same
 	umount /mnt
+	check "the server holds exactly the model" server_same
 	cat /proc/fs/fscache/stats
 }

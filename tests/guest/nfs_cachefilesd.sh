@@ -15,12 +15,7 @@ EXPORT=/srv/export
 MODEL=/tmp/model
 FILES="w.bin t.bin s.bin"
 
-must "caching stack loads" load_stack
-for m in nfsd nfsv4; do
-	must "modprobe $m" modprobe $m
-done
-must "cache disk mounts" mount_cache_disk
-must "cachefilesd binds the cache" start_cachefilesd
+cache_up nfsd nfsv4
 cat /proc/fs/fscache/caches
 
 # Test data (netfs_data), exported from a tmpfs (fsid= is required:
@@ -75,7 +70,6 @@ kill $mountd
 wait $mountd
 cat /tmp/mountd.log
 umount /proc/fs/nfsd
-check "cache withdrawn when cachefilesd exits" stop_cachefilesd
+cache_down
 umount $EXPORT
-umount /var/cache/fscache
 finish

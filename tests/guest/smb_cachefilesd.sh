@@ -15,10 +15,7 @@ EXPORT=/srv/smb
 MODEL=/tmp/model
 FILES="w.bin t.bin s.bin"
 
-must "caching stack loads" load_stack
-must "modprobe cifs" modprobe cifs
-must "cache disk mounts" mount_cache_disk
-must "cachefilesd binds the cache" start_cachefilesd
+cache_up cifs
 
 netfs_data
 # The share smbd serves: a tmpfs with a copy of the model's files.
@@ -79,7 +76,6 @@ netfs_suite SMB 'Icifs,127.0.0.1:445,fsrs'
 kill $smbd
 wait $smbd
 cat /tmp/smbd.out /tmp/smbd.log
-check "cache withdrawn when cachefilesd exits" stop_cachefilesd
+cache_down
 umount $EXPORT
-umount /var/cache/fscache
 finish
