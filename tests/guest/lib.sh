@@ -397,7 +397,6 @@ netfs_suite() {
 	model_changed
 	check "local changes read back before remount" mnt_same_as_model
 	umount /mnt
-	check "the server holds exactly the local changes" server_same
 	echo 3 >/proc/sys/vm/drop_caches
 
 	must "$_fs mounts after local changes" netfs_mount
@@ -411,7 +410,6 @@ netfs_suite() {
 	# data can tell).
 	server_change $_s
 	model_changed
-	check "server-side change applied" server_same
 	echo 3 >/proc/sys/vm/drop_caches
 	_rd3=$(stat_field "IO " rd)
 	must "$_fs mounts after a server-side change" netfs_mount
@@ -419,9 +417,9 @@ netfs_suite() {
 	_rd4=$(stat_field "IO " rd)
 	echo "IO rd=$_rd3 before, $_rd4 after the reads"
 	check "unchanged files still come from the cache" [ "${_rd4:-0}" -gt "${_rd3:-0}" ]
-	must "$_fs remounts" netfs_remount
-	check "and again after a remount" mnt_same_as_model
 	umount /mnt
+	# The server, last: the local changes and its own (checked once, at
+	# the end: a server looked at costs a client mount under TCG).
 	check "the server holds exactly the model" server_same
 	cat /proc/fs/fscache/stats
 }
