@@ -33,11 +33,7 @@ netfs_mount() { mount -t 9p -o trans=virtio,version=9p2000.L,cache=fscache share
 # The server's view needs no particular options: large requests make its
 # reads (each a round trip without a cache) cheaper.
 srv_mount() { mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share $SRV; }
-populate() {
-	for f in $FILES; do copy $MODEL/$f $SRV/$f; done
-	same_as_model $SRV
-}
-check "the server holds the test files" other_client populate
+check "the server holds the test files" other_client srv_populate
 
 # A server-side change: QEMU derives the 9p qid version from the mtime in
 # whole seconds (and the size): wait until the server's clock has left the

@@ -116,11 +116,7 @@ uncached() {
 }
 server_put() { uncached put "$1" "$2" "$SRV/$3" "$4" "$5"; }
 server_same() { uncached same_as_model $SRV; }
-populate() {
-	for f in $FILES; do copy $MODEL/$f $SRV/$f; done
-	same_as_model $SRV
-}
-check "test data written through the other client" uncached populate
+check "test data written through the other client" uncached srv_populate
 
 netfs_suite AFS "Iafs,$CELL,*"
 

@@ -37,8 +37,7 @@ srv_mount() {
 	mount -t ceph $mon:/ $SRV -o name=admin,noshare
 }
 must "the other client mounts CephFS" srv_mount
-for f in $FILES; do copy $MODEL/$f $SRV/$f; done
-check "test data written through the other client" same_as_model $SRV
+check "test data written through the other client" srv_populate
 umount $SRV
 
 netfs_mount() {

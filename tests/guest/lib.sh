@@ -311,6 +311,13 @@ same_as_model() {
 	cmp -s /tmp/dir.sums /tmp/model.sums || { same_files $MODEL "$1" $FILES; return 1; }
 }
 
+# srv_populate: the model's $FILES copied to the other client's mount at
+# $SRV, and read back from it.
+srv_populate() {
+	for _f in $FILES; do copy $MODEL/$_f $SRV/$_f; done
+	same_as_model $SRV
+}
+
 # other_client CMD...: runs CMD with the test's other client (a second
 # client of the same server, which the test's srv_mount mounts at $SRV)
 # mounted, then unmounts it; returns CMD's status. Mounted only while it
@@ -329,8 +336,7 @@ other_client() {
 # test provides, with netfs_data's files on the server:
 #   netfs_mount      mounts the filesystem, with caching on, at /mnt;
 #   server_put SRC SRCOFF FILE DSTOFF LEN
-#                    changes FILE on the server's side, not through /mnt
-#                    (or server_change, below);
+#                    changes FILE on the server's side, not through /mnt;
 #   server_same      the server's copies of $FILES equal the model's.
 # The server is only looked at while /mnt is unmounted (a 9p channel takes
 # one mount at a time).
@@ -341,13 +347,6 @@ other_client() {
 # server while unmounted (only the coherency data can tell), read back byte
 # for byte across remounts, and the server ends up holding the model.
 # Leaves /mnt unmounted.
-# server_change FILE: changes FILE on the server's side and in the model:
-# 4 KiB overwritten inside it, same size. A test whose other client cannot
-# overwrite defines its own.
-server_change() {
-	server_put $MODEL/data.bin 5555 $1 777777 4096 &&
-		put $MODEL/data.bin 5555 $MODEL/$1 777777 4096
-}
 netfs_remount() {
 	umount /mnt && echo 3 >/proc/sys/vm/drop_caches && netfs_mount
 }
@@ -406,9 +405,9 @@ netfs_suite() {
 	umount /mnt
 
 	# The third: a change on the server side while the client is
-	# unmounted (by default of the same size, so that only the coherency
-	# data can tell).
-	server_change $_s
+	# unmounted, same size, so only the coherency data can tell.
+	server_put $MODEL/data.bin 5555 $_s 777777 4096 &&
+		put $MODEL/data.bin 5555 $MODEL/$_s 777777 4096
 	model_changed
 	echo 3 >/proc/sys/vm/drop_caches
 	_rd3=$(stat_field "IO " rd)
