@@ -6,7 +6,7 @@
 # is served from the cache, the volume sits under kafs's key
 # (afs,CELL,VOLUME-ID), and local writes, truncation and a same-size
 # change made by another client read back byte for byte across remounts.
-# The other client is kafs reloaded with no cache bound (see below).
+# The other client is a second kafs mount with no cache bound (below).
 # timeout: 400
 # share: 4M
 # guest-files: /usr/lib/openafs/ptserver /usr/lib/openafs/vlserver /usr/lib/openafs/fileserver /usr/lib/openafs/volserver /usr/bin/vos /usr/bin/udebug /sbin/request-key /usr/libexec/kafs-dns
@@ -99,19 +99,22 @@ netfs_mount() {
 	mount -t afs "%$CELL:root.cell." /mnt
 }
 
-# The other client: kafs itself, reloaded with no cache bound (so it
-# reaches the cache neither to fill it nor to update it), at $SRV. OpenAFS's
-# userspace afsio cannot serve: in 1.8.9 its write, fidwrite and fidappend
-# crash. The client under test is unmounted meanwhile; it then mounts a
-# fresh kafs against a cache that still holds the files' old contents
-# under their old data versions, so a change that was not caught would be
-# read back stale.
+# The other client: a second kafs mount, at $SRV, while cachefilesd is
+# stopped (so no cache is bound: it reaches the cache neither to fill it
+# nor to update it). The client under test is unmounted meanwhile, and
+# kafs ties the volume's cookie and the vnodes to the superblock, so the
+# next mount of /mnt starts from a cache that still holds the files' old
+# contents under their old data versions: a change that was not caught
+# would be read back stale. (OpenAFS's userspace afsio cannot serve: in
+# 1.8.9 its write, fidwrite and fidappend crash. kafs is not reloaded
+# instead: its 6.12 module unload can free a server record whose
+# destroyer work is queued again, an ODEBUG splat.)
 uncached() {
-	rmmod kafs && stop_cachefilesd && modprobe kafs && mount -t afs "%$CELL:root.cell." $SRV ||
+	stop_cachefilesd && mount -t afs "%$CELL:root.cell." $SRV ||
 		return 1
 	"$@"
 	_r=$?
-	umount $SRV && rmmod kafs && start_cachefilesd && modprobe kafs || _r=1
+	umount $SRV && start_cachefilesd || _r=1
 	return $_r
 }
 server_put() { uncached put "$1" "$2" "$SRV/$3" "$4" "$5"; }
