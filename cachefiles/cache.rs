@@ -338,9 +338,8 @@ impl Cache {
                 graveyard,
                 cred,
                 bsize,
-                // C's ilog2(): the shift of the largest power of two not above
-                // the block size, which need not be a power of two itself.
-                bshift: bsize.ilog2(),
+                // C's ilog2() (space::block_shift()); bsize > 0 here.
+                bshift: space::block_shift(bsize).ok_or(ERANGE)?,
                 t,
             },
             GFP_KERNEL,

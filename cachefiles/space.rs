@@ -86,6 +86,31 @@ pub fn assess(
     (Verdict::Plenty, CullChange::None)
 }
 
+/// The block shift of a backing fs with blocks of `bsize` bytes (C's
+/// `ilog2(f_bsize)`): the shift of the largest power of two not above it.
+/// A block size that is not a power of two (statfs allows one: FUSE and
+/// some network filesystems report what their server says) gets the next
+/// smaller power of two, so writes in flight are counted in smaller units
+/// than the limits: more of them, which errs on the side of stopping.
+/// `None` for a zero size, which bind refuses.
+pub fn block_shift(bsize: u32) -> Option<u32> {
+    bsize.checked_ilog2()
+}
+
+/// The blocks a write of `len` bytes holds in `b_writing` while in flight:
+/// its length rounded up to whole blocks of `1 << bshift` bytes.
+pub fn write_blocks(len: u64, bshift: u32) -> u64 {
+    let unit = 1u64 << bshift;
+    len / unit + u64::from(len % unit != 0)
+}
+
+/// What a write of `len` bytes (already rounded up to whole pages) asks of
+/// the space check: its length in pages, as C passes it, whatever the
+/// backing fs's block size (see the admin guide's space limits).
+pub fn write_check_units(len: u64, page_size: u64) -> u64 {
+    len / page_size
+}
+
 /// Longest status line (the C module formats into 256 bytes).
 pub const STATUS_MAX: usize = 256;
 
@@ -245,5 +270,37 @@ mod tests {
         .format(&mut line)
         .unwrap();
         assert!(line.as_bytes().len() < STATUS_MAX);
+    }
+
+    #[test]
+    fn block_shift_and_write_accounting() {
+        // Powers of two: the exact shift.
+        assert_eq!(block_shift(512), Some(9));
+        assert_eq!(block_shift(1024), Some(10));
+        assert_eq!(block_shift(4096), Some(12));
+        // Not powers of two: the largest power of two below, as C's ilog2().
+        assert_eq!(block_shift(1536), Some(10));
+        assert_eq!(block_shift(3000), Some(11));
+        assert_eq!(block_shift(4095), Some(11));
+        assert_eq!(block_shift(1), Some(0));
+        assert_eq!(block_shift(0), None);
+        // A write's blocks in flight round up.
+        assert_eq!(write_blocks(0, 12), 0);
+        assert_eq!(write_blocks(1, 12), 1);
+        assert_eq!(write_blocks(4096, 12), 1);
+        assert_eq!(write_blocks(4097, 12), 2);
+        assert_eq!(write_blocks(262144, 10), 256);
+        // With 3000-byte blocks a 256 KiB write holds 128 units of 2048
+        // bytes, against the 88 blocks of 3000 it really takes: counted
+        // high, never low.
+        let shift = block_shift(3000).unwrap();
+        assert_eq!(write_blocks(262144, shift), 128);
+        assert!(write_blocks(262144, shift) * 3000 >= 262144);
+        // No overflow at the top of the range.
+        assert_eq!(write_blocks(u64::MAX, 0), u64::MAX);
+        assert_eq!(write_blocks(u64::MAX, 12), (u64::MAX >> 12) + 1);
+        // The space check sees pages, whatever the block size.
+        assert_eq!(write_check_units(262144, 4096), 64);
+        assert_eq!(write_check_units(4096, 4096), 1);
     }
 }

@@ -22,6 +22,7 @@ use crate::kext::error::code::*;
 use crate::kext::netfs::{Completion, IovIter};
 use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
+use crate::space;
 use crate::trace::{self, PrepRead};
 use crate::vfs::{File, Inode, Secure};
 use kernel::{bindings, ffi::c_int, prelude::*, types::ARef};
@@ -133,7 +134,7 @@ fn do_write(
         return ENOBUFS().to_errno();
     };
     let len = iter.count() as u64;
-    let blocks = (len + (1u64 << b.bshift) - 1) >> b.bshift;
+    let blocks = space::write_blocks(len, b.bshift);
     let id = object.debug_id();
     let traced = |inode: &Inode| trace::write(id, inode, start, len as usize);
     let dir = Dir::Write { b_writing: blocks };
@@ -157,7 +158,7 @@ pub(crate) fn write_sync(
     fsc::stats::write();
     let b = object.cache().bound().ok_or(ENOBUFS())?;
     let len = iter.count() as u64;
-    let blocks = (len + (1u64 << b.bshift) - 1) >> b.bshift;
+    let blocks = space::write_blocks(len, b.bshift);
     let id = object.debug_id();
     let traced = |inode: &Inode| trace::write(id, inode, start, len as usize);
     let dir = Dir::Write { b_writing: blocks };
@@ -220,7 +221,7 @@ pub(crate) fn prepare_write_range(
     // everything it had filled before it was read again (cachefiles_cull:
     // nothing served from the cache on the second pass, against 174 reads
     // on C).
-    let pages = (*len as u64) / PAGE_SIZE;
+    let pages = space::write_check_units(*len as u64, PAGE_SIZE);
     let end = pos as u64 + *len as u64;
     let check_space = || cache.has_space(0, pages, SpaceFor::Write);
     if no_space_allocated_yet {
