@@ -1,4 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 600
+# boot: shared
+# leak-scan: boot
+# share: 4M
 # cachefilesd binds a cache on the ext4 disk; a 9p share mounted with
 # cache=fscache is read, remounted and read again: the second read must be
 # served from the cache, as /proc/fs/fscache/stats shows. Then coherence:
@@ -16,8 +20,6 @@
 # the cached view must equal the model (the cache serves no stale data),
 # while the cache did hold the old contents (the first remount was served
 # from it), so stale data was there to be served had invalidation failed.
-# timeout: 600
-# share: 4M
 . /fsrs/lib.sh
 
 MODEL=/tmp/model

@@ -8,6 +8,8 @@
 # change made by another client read back byte for byte across remounts.
 # The other client is a second kafs mount with no cache bound (below).
 # timeout: 400
+# boot: shared
+# leak-scan: boot
 # share: 4M
 # guest-files: /usr/lib/openafs/ptserver /usr/lib/openafs/vlserver /usr/lib/openafs/fileserver /usr/lib/openafs/volserver /usr/bin/vos /usr/bin/udebug /sbin/request-key /usr/libexec/kafs-dns
 . /fsrs/lib.sh

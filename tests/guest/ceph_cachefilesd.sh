@@ -14,6 +14,8 @@
 # bypass the page cache and fscache (seen: a first read that cached
 # nothing).
 # timeout: 400
+# boot: shared
+# leak-scan: boot
 # share: 4M
 # host-service: scripts/ceph-cluster
 . /fsrs/lib.sh

@@ -8,6 +8,8 @@
 # remounts that start from a cold page cache, and the server must hold
 # exactly what an independent copy (a model in /tmp) says.
 # timeout: 600
+# boot: shared
+# leak-scan: boot
 # share: 4M
 . /fsrs/lib.sh
 

@@ -7,6 +7,8 @@
 # truncation and a same-size change on the server all read back byte for
 # byte across remounts.
 # timeout: 400
+# boot: shared
+# leak-scan: boot
 # share: 4M
 # guest-files: /usr/sbin/smbd /usr/bin/smbpasswd /usr/lib/x86_64-linux-gnu/samba
 . /fsrs/lib.sh
