@@ -7,6 +7,7 @@
 # (afs,CELL,VOLUME-ID), and local writes, truncation and a same-size
 # change made by another client read back byte for byte across remounts.
 # The other client is a second kafs mount with no cache bound (below).
+# It must run last in its boot: it leaves a kafs mount (hold_and_populate).
 # timeout: 400
 # boot: shared
 # leak-scan: boot
@@ -97,8 +98,25 @@ echo 'create dns_resolver afsdb:* * /usr/libexec/kafs-dns %k' >/etc/request-key.
 printf '[cells]\n%s = {\n use_dns = no\n servers = {\n  afsdb1.%s = {\n   address = %s\n  }\n }\n}\n' \
 	$CELL $CELL $IP >/etc/kafs/client.conf
 
+# kafs looks a cell up once (a DNS resolver upcall) and keeps the answer.
+# That first upcall has failed now and then (once in twelve boots: "kAFS:
+# unable to lookup cell", EDESTADDRREQ, kafs's mapping of a temporary DNS
+# failure), before kafs asks any server or touches the cache; a mount a
+# second later succeeded. So a mount is retried while it fails that way,
+# and each such failure is logged.
+afs_mount() {
+	_tries=30
+	while ! mount -t afs "%$CELL:${2:-root.cell}." "$1" 2>/tmp/afs_mount.err; do
+		cat /tmp/afs_mount.err
+		grep -q "Destination address required" /tmp/afs_mount.err || return 1
+		dmesg | grep "kAFS:" | tail -1
+		_tries=$((_tries - 1))
+		[ $_tries -gt 0 ] || return 1
+		sleep 1
+	done
+}
 netfs_mount() {
-	mount -t afs "%$CELL:root.cell." /mnt
+	afs_mount /mnt
 }
 
 # The other client: a second kafs mount, at $SRV, while cachefilesd is
@@ -112,7 +130,7 @@ netfs_mount() {
 # instead: its 6.12 module unload can free a server record whose
 # destroyer work is queued again, an ODEBUG splat.)
 uncached() {
-	stop_cachefilesd && mount -t afs "%$CELL:root.cell." $SRV ||
+	stop_cachefilesd && afs_mount $SRV ||
 		return 1
 	"$@"
 	_r=$?
@@ -121,13 +139,24 @@ uncached() {
 }
 server_put() { uncached put "$1" "$2" "$SRV/$3" "$4" "$5"; }
 server_same() { uncached same_as_model $SRV; }
-check "test data written through the other client" uncached srv_populate
+# kafs 6.12.117 can free a file server record while its destroyer work is
+# queued again (ODEBUG: free active ... afs_server_destroyer, then a
+# cascade of splats in softirq): when a record expires (10 s after its
+# last user goes) kafs gives up its callbacks with an RPC whose completion
+# queues the destroyer once more, and the RCU free of the record can come
+# first. Seen twice in about fifteen boots, 6 s after the test's last
+# unmount and in the next test of the boot. So the record never expires
+# here: another volume of the cell, root.afs, stays mounted from before
+# the first mount of root.cell until the guest powers off (this test runs
+# last in its boot). It is mounted while no cache is bound, so it caches
+# nothing, and being another volume it shares no superblock with root.cell.
+hold_and_populate() {
+	mkdir -p /afs-hold && afs_mount /afs-hold root.afs && srv_populate
+}
+check "test data written through the other client" uncached hold_and_populate
 
 netfs_suite AFS "Iafs,$CELL,*"
 
-# Servers down: the file server first, cleanly (SIGQUIT).
-killall -QUIT fileserver
-killall volserver vlserver ptserver
-wait_for 60 sh -c '! pidof fileserver volserver vlserver ptserver >/dev/null'
+# The servers and /afs-hold stay up until the guest powers off (above).
 cache_down
 finish
