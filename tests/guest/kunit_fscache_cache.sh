@@ -3,6 +3,7 @@
 # API, against whichever fscache the cell loads.
 # timeout: 120
 # boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 run_kunit fscache_cache_kunit fscache_cache
 finish

@@ -5,6 +5,7 @@
 # enabled meanwhile: the suite must make the module fire them.
 # timeout: 300
 # boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 
 must "fscache loads" modprobe fscache

@@ -3,6 +3,7 @@
 # their key hashes, collisions and backend calls, on either fscache.
 # timeout: 120
 # boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 run_kunit fscache_volume_kunit fscache_volume
 finish

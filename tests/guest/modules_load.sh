@@ -4,6 +4,7 @@
 # cleanly. Meant for the rust/rust cell; passes on c/c too.
 # timeout: 120
 # boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 
 load() {

@@ -5,6 +5,7 @@
 # the C and the Rust fscache, so they differ only in numbers.
 # timeout: 240
 # boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 
 must "fscache loads" modprobe fscache
