@@ -467,8 +467,14 @@ impl Cache {
     /// object is looked up: once fscache has the object, listing it must
     /// not fail, or unbind would never withdraw it and the daemon's close
     /// would wait forever for the cookie's last access.
+    ///
+    /// Never inlined, and with work after the allocation so that it is
+    /// not a tail call: `cachefiles_admin` fails exactly this allocation
+    /// (failslab's stack filter on this function's text).
+    #[inline(never)]
     pub(crate) fn reserve_object_slot() -> Result<ObjectSlot> {
         RBTreeNodeReservation::new(GFP_KERNEL)
+            .inspect_err(|_| crate::kdebug!("no memory to list an object\n"))
     }
 
     /// Adds an object to the withdrawal list, in the place reserved.
