@@ -23,10 +23,13 @@
 #    made to fail) is logged as in C;
 # and the debug module parameter shows the daemon's debug mask.
 # timeout: 300
+# boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 
 must "caching stack loads" load_stack
 must "cache disk mounts" mount_cache_disk
+empty_cache
 must "the credential probe loads" insmod /fsrs/modules/cred_probe.ko
 P=/sys/module/cred_probe/parameters
 dmesg -c >/dev/null

@@ -10,6 +10,8 @@
 # mechanics), FSCACHE/rust swaps C->Rust->C.
 # timeout: 600
 # share: 8M
+# boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 
 A=c
@@ -17,10 +19,13 @@ B=$CACHEFILES_IMPL
 echo "swap: $A -> $B -> $A on fscache=$FSCACHE_IMPL"
 
 must "fscache and netfs load" sh -c 'modprobe fscache && modprobe netfs'
+# An earlier test of the boot may have left the cell's cachefiles loaded.
+[ -e /sys/module/cachefiles ] && must "cachefiles unloads" unload_cachefiles
 must "cachefiles $A loads" load_cachefiles_impl $A
 must "9p loads" sh -c 'modprobe 9pnet_virtio && modprobe 9p'
 echo "fscache=$(impl_of fscache) cachefiles=$(impl_of cachefiles)"
 must "cache disk mounts" mount_cache_disk
+empty_cache
 write_cachefilesd_conf
 must "cachefilesd ($A) binds the cache" start_cachefilesd
 

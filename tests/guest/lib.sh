@@ -267,14 +267,18 @@ same_files() {
 # cache_up [MODULE...]: the caching stack and MODULEs loaded, the cache
 # disk mounted and bound by cachefilesd; cache_down undoes it (the cache
 # must be withdrawn when the daemon exits).
+# An empty cache disk, even after an earlier test of the same boot.
+empty_cache() {
+	find /var/cache/fscache -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
+}
+
 cache_up() {
 	must "caching stack loads" load_stack
 	for _m in "$@"; do
 		must "modprobe $_m" modprobe $_m
 	done
 	must "cache disk mounts" mount_cache_disk
-	# An empty cache, even after an earlier test of the same boot.
-	find /var/cache/fscache -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
+	empty_cache
 	must "cachefilesd binds the cache" start_cachefilesd
 }
 cache_down() {
