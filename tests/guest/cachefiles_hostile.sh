@@ -8,10 +8,13 @@
 # from the cache, and the kernel must not splat.
 # timeout: 600
 # share-files: 7x2M
+# boot: shared
+# leak-scan: boot
 . /fsrs/lib.sh
 
 must "caching stack loads" load_stack
 must "cache disk mounts" mount_cache_disk
+empty_cache
 X=user.CacheFiles.cache
 
 # --- 1. The device -------------------------------------------------------
