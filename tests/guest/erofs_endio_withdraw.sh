@@ -38,7 +38,7 @@ for impl in c rust; do
 		sym=$(awk '$4 == "[cachefiles]" && $3 ~ /interface15withdraw_cookie$/ { print $3 }' /proc/kallsyms)
 	fi
 	must "the probe loads (withdraw_cookie: $sym)" insmod /fsrs/modules/endio_probe.ko withdraw_sym=$sym
-	rm -rf /var/cache/fscache/cache /var/cache/fscache/graveyard
+	empty_cache
 	fsrs-ondemand /var/cache/fscache /share >/tmp/ondemand.log 2>&1 &
 	daemon=$!
 	must "the daemon binds" wait_for 30 sh -c 'grep -q " A ondemand$" /proc/fs/fscache/caches'
@@ -58,7 +58,7 @@ for impl in c rust; do
 	check "$impl: the reader's read succeeded" [ $? = 0 ]
 	echo "held $(cat $P/held), timeouts $(cat $P/timeouts)"
 	check "$impl: the completion was held until the object was withdrawn" \
-		[ "$(cat $P/held)" = 1 ] && [ "$(cat $P/timeouts)" = 0 ]
+		[ "$(cat $P/held)" = 1 -a "$(cat $P/timeouts)" = 0 ]
 	check "$impl: the cache is withdrawn" wait_for 30 sh -c '! grep -q " A ondemand$" /proc/fs/fscache/caches'
 	umount /mnt/erofs
 	must "the probe unloads" rmmod endio_probe

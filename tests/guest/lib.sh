@@ -264,14 +264,14 @@ same_files() {
 	return $_r
 }
 
-# cache_up [MODULE...]: the caching stack and MODULEs loaded, the cache
-# disk mounted and bound by cachefilesd; cache_down undoes it (the cache
-# must be withdrawn when the daemon exits).
 # An empty cache disk, even after an earlier test of the same boot.
 empty_cache() {
 	find /var/cache/fscache -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
 }
 
+# cache_up [MODULE...]: the caching stack and MODULEs loaded, the cache
+# disk mounted and bound by cachefilesd; cache_down undoes it (the cache
+# must be withdrawn when the daemon exits).
 cache_up() {
 	must "caching stack loads" load_stack
 	for _m in "$@"; do
