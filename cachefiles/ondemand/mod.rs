@@ -421,6 +421,8 @@ pub(crate) fn read(object: &Object, pos: i64, len: usize) -> Result {
 
 /// The object is being withdrawn: tells the daemon (CLOSE), fails its
 /// requests (EIO) and cancels a re-open.
+// Not inlined: tests/kunit/hold_probe.c holds tasks at it (erofs_ondemand_races).
+#[inline(never)]
 pub(crate) fn clean_object(object: &Object) {
     if !object.ondemand() {
         return;
@@ -491,6 +493,8 @@ pub(crate) fn has_new(cache: &Cache) -> bool {
 }
 
 /// The device's read in on-demand mode: one message, or 0 if none is new.
+// Not inlined: tests/kunit/hold_probe.c holds tasks at it (erofs_ondemand_races).
+#[inline(never)]
 pub(crate) fn daemon_read(
     cache: &Cache,
     pin: &Arc<UnbindPin>,
@@ -604,6 +608,8 @@ fn deliver(
 }
 
 /// `copen <id>,<size>`: the daemon's answer to an OPEN.
+// Not inlined: tests/kunit/hold_probe.c holds tasks at it (erofs_ondemand_races).
+#[inline(never)]
 pub(crate) fn copen(cache: &Cache, args: &[u8]) -> Result {
     if !ondemand_mode(cache) {
         return Err(EOPNOTSUPP());
