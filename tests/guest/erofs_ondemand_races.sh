@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 300
+# timeout: 480
 # cpus: 2
 # erofs-image: fsrsblob fsrsblob2
 # The on-demand mode's race windows, each made as wide as the other side
 # takes (tests/guest/tools/fsrs-odrace.c, with tests/kunit/hold_probe.c
-# holding one side on its CPU), on the cell's cachefiles:
+# holding one side there, asleep or spinning on its CPU), on the cell's
+# cachefiles:
 # 1. a re-open whose allocation fails (failslab on init_object) puts the
 #    object back to closed and wakes the daemon: the READ re-opens it
 #    again and is served, where the object stayed re-opening and the
@@ -35,17 +36,20 @@ T=/sys/kernel/tracing
 [ -e $T/trace ] || mount -t tracefs nodev $T
 F=/sys/kernel/debug/failslab
 
+# cachefiles.ko's functions, address and name, in address order (read
+# once: /proc/kallsyms is slow to walk on the debug kernel).
+awk '$4 == "[cachefiles]" && ($2 == "t" || $2 == "T") { print $1, $3 }' /proc/kallsyms |
+	sort >/tmp/cachefiles.syms
 # sym PATTERN: the one cachefiles.ko function whose name ends in PATTERN.
 sym() {
-	awk -v p="$1\$" '$4 == "[cachefiles]" && ($2 == "t" || $2 == "T") && $3 ~ p { print $3 }' \
-		/proc/kallsyms
+	awk -v p="$1\$" '$2 ~ p { print $2 }' /tmp/cachefiles.syms
 }
 # range PATTERN: the start and end of that function's text.
 range() {
-	awk '$4 == "[cachefiles]" && ($2 == "t" || $2 == "T") { print $1, $3 }' /proc/kallsyms |
-		sort | awk -v p="$1\$" 'f { print $1; exit } $2 ~ p { printf "%s ", $1; f = 1 }'
+	awk -v p="$1\$" 'f { print $1; exit } $2 ~ p { printf "%s ", $1; f = 1 }' /tmp/cachefiles.syms
 }
-for f in init_object clean_object copen daemon_read 6Daemon3run 5Cache8io_error; do
+for f in 8ondemand11init_object 8ondemand12clean_object 8ondemand5copen 8ondemand11daemon_read \
+	6Daemon3run 5Cache8io_error; do
 	echo "$f: $(sym "$f")"
 	check "cachefiles has one function named $f" [ "$(sym "$f" | wc -l)" = 1 ]
 done
@@ -78,7 +82,10 @@ race() {
 		must "$_sc: the hold probe loads" insmod /fsrs/modules/hold_probe.ko "$@"
 	fi
 	echo "--- $_sc"
-	fsrs-odrace "$_sc" /var/cache/fscache /share /mnt/od fsrsblob fsrsblob2 >/tmp/race.out 2>&1
+	# On CPU 1 from its start: a spinning hold keeps CPU 0, and a TLB
+	# flush of a process that ever ran there would wait for it.
+	taskset 2 fsrs-odrace "$_sc" /var/cache/fscache /share /mnt/od fsrsblob fsrsblob2 \
+		>/tmp/race.out 2>&1
 	_rc=$?
 	cat /tmp/race.out
 	check "$_sc" [ $_rc = 0 ]
@@ -87,20 +94,20 @@ race() {
 }
 
 # 1.
-failslab init_object
+failslab 8ondemand11init_object
 ODRACE_ARM="echo 1 >$F/times" race reopen-nomem
 check "reopen-nomem: the allocation under init_object was failed" [ "$(cat $F/times)" = 0 ]
 echo 0 >$F/times
 
 # 2.
-race withdraw-read hold_sym=fsrs_xa_unlock hold_ret=1 within_sym="$(sym clean_object)" \
-	release_sym="$(sym daemon_read)"
+race withdraw-read hold_sym=fsrs_xa_unlock hold_ret=1 within_sym="$(sym 8ondemand12clean_object)" \
+	release_sym="$(sym 8ondemand11daemon_read)"
 echo 0 >$T/tracing_on
 echo >$T/trace
 echo 1 >$T/events/cachefiles/cachefiles_ondemand_copen/enable
 echo 1 >$T/tracing_on
-race withdraw-copen hold_sym=fsrs_xa_unlock hold_ret=1 within_sym="$(sym copen)" \
-	release_sym="$(sym clean_object)"
+race withdraw-copen sleep=1 hold_sym=rust_helper_spin_lock skip=1 \
+	within_sym="$(sym 8ondemand5copen)" release_sym="$(sym 8ondemand12clean_object)"
 echo 0 >$T/tracing_on
 echo 0 >$T/events/cachefiles/cachefiles_ondemand_copen/enable
 grep cachefiles_ondemand_copen $T/trace
@@ -108,15 +115,15 @@ check "withdraw-copen: only the first OPEN was opened, not the withdrawn object"
 	[ "$(grep -c cachefiles_ondemand_copen $T/trace)" = 1 ]
 
 # 3.
-failslab clean_object nowait
-ODRACE_ARM="echo 1 >$F/times" race withdraw-close hold_sym=kmem_cache_alloc_lru_noprof skip=1 \
-	within_sym="$(sym clean_object)" release_sym="$anon_release"
+failslab 8ondemand12clean_object nowait
+ODRACE_ARM="echo 1 >$F/times" race withdraw-close sleep=1 hold_sym=kmem_cache_alloc_lru_noprof \
+	skip=1 within_sym="$(sym 8ondemand12clean_object)" release_sym="$anon_release"
 check "withdraw-close: the allocation under the lock was failed" [ "$(cat $F/times)" = 0 ]
 echo 0 >$F/times
 echo 0 >$F/probability
 
 # 4.
-race dead-copen hold_sym="$(sym 6Daemon3run)" release_sym="$(sym 5Cache8io_error)"
+race dead-copen sleep=1 hold_sym="$(sym 6Daemon3run)" release_sym="$(sym 5Cache8io_error)"
 
 check "no cache is left bound" sh -c '! grep -q " ondemand$" /proc/fs/fscache/caches'
 umount /share

@@ -458,47 +458,6 @@ static void reopen_withdraw(const char *fsid)
 	expect(finish_cache(dev), "the cache goes with the daemon");
 }
 
-/* Finds the one data file under CACHEDIR/cache: its directory and name. */
-static int find_object_file(char *dir, size_t dlen, char *name, size_t nlen)
-{
-	char vol[1024], fan[1280];
-	struct dirent *v, *f, *o;
-	DIR *cd, *vd, *fd;
-	int found = 0;
-
-	snprintf(vol, sizeof(vol), "%s/cache", cachedir);
-	cd = opendir(vol);
-	if (!cd)
-		return 0;
-	while (!found && (v = readdir(cd))) {
-		if (v->d_name[0] != 'I')
-			continue;
-		snprintf(fan, sizeof(fan), "%s/cache/%s", cachedir, v->d_name);
-		vd = opendir(fan);
-		if (!vd)
-			continue;
-		while (!found && (f = readdir(vd))) {
-			if (f->d_name[0] != '@')
-				continue;
-			snprintf(dir, dlen, "%s/%s", fan, f->d_name);
-			fd = opendir(dir);
-			if (!fd)
-				continue;
-			while ((o = readdir(fd))) {
-				if (o->d_name[0] == '.')
-					continue;
-				snprintf(name, nlen, "%s", o->d_name);
-				found = 1;
-				break;
-			}
-			closedir(fd);
-		}
-		closedir(vd);
-	}
-	closedir(cd);
-	return found;
-}
-
 static void cull(const char *fsid)
 {
 	char dir[2048], name[256], path[2400];

@@ -7,13 +7,13 @@
  *
  * Each window is a few instructions wide. tests/kunit/hold_probe.c, loaded
  * by the test with the symbols the scenario names, holds one side in it
- * (its CPU spinning) until the other side has run, on the other CPU: the
- * guest has two, and each scenario puts the daemon, its helpers and the
- * unbound work queues (where fscache withdraws and looks up objects) on
- * the CPU the other side needs. A scenario fails if the hold never
- * happened, so a window that moved is a failure, not a silent pass. An
- * allocation failure is injected by the command in $ODRACE_ARM (the test
- * sets up failslab), run where the scenario says.
+ * until the other side has run: asleep where the held task may sleep, else
+ * spinning on its CPU, and then the guest has two and the scenario puts
+ * the daemon and the unbound work queues (where fscache withdraws and
+ * looks up objects) on the CPU the other side needs. A scenario fails if
+ * the hold never happened, so a window that moved is a failure, not a
+ * silent pass. An allocation failure is injected by the command in
+ * $ODRACE_ARM (the test sets up failslab), run where the scenario says.
  *
  * Scenarios (hold: where; release: when the other side returned from):
  *   reopen-nomem    the allocation of a re-open's OPEN fails: the READ
@@ -23,8 +23,9 @@
  *                   (hold: clean_object's unlock; release: daemon_read):
  *                   the daemon's read there gets none of the object's
  *                   requests
- *   withdraw-copen  a copen that took its OPEN out (hold: copen's unlock;
- *                   release: clean_object) while the object is withdrawn:
+ *   withdraw-copen  a copen that took its OPEN out (hold: the object lock
+ *                   copen takes next; release: clean_object) while the
+ *                   object is withdrawn:
  *                   the object is not opened (the script counts the
  *                   cachefiles_ondemand_copen events)
  *   withdraw-close  a withdrawal's CLOSE whose queue allocation dropped the
@@ -32,9 +33,10 @@
  *                   the one tried under the lock; release: the anonymous
  *                   fd's release) while the daemon closes the object's fd:
  *                   no CLOSE reaches the daemon for the closed fd
- *   dead-copen      a copen written while an I/O error kills the cache
- *                   (hold: the command's run; release: the cache's
- *                   io_error): EIO, as C answers under its daemon mutex
+ *   dead-copen      a copen written while an I/O error kills the cache (a
+ *                   cull whose burial fails, from another thread; hold:
+ *                   the command's run; release: the cache's io_error):
+ *                   EIO, as C answers under its daemon mutex
  */
 #include "odlib.h"
 #include <sched.h>
@@ -136,6 +138,10 @@ static pid_t withdraw(struct reader *r)
 	end_reader(r, "/nonexistent");
 	h = fork();
 	if (h == 0) {
+		/* No copy of the device or an anonymous fd may outlive the
+		 * daemon's own. */
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
 		umount2(mnt, MNT_DETACH);
 		_exit(0);
 	}
@@ -187,7 +193,6 @@ static void withdraw_read(const char *fsid)
 	int dev, n, triggered = 0;
 	struct reader r;
 	double end;
-	pid_t h;
 
 	/* The withdrawal (fscache's work) is held on CPU 0; the daemon reads
 	 * on CPU 1. */
@@ -217,8 +222,10 @@ static void withdraw_read(const char *fsid)
 	}
 	expect(triggered && poll(&p, 1, 0) == 1, "a re-open's OPEN is waiting, unread");
 	arm_hold();
-	h = withdraw(&r);
-	expect(wait_holding(20), "the withdrawal is held after marking the object dropping");
+	/* No fork from here on: a fork's TLB flush would wait for the held
+	 * CPU. The reader dies and its mount fails or goes. */
+	end_reader(&r, mnt);
+	expect(wait_holding(60), "the withdrawal is held after marking the object dropping");
 	n = read(dev, msgbuf, sizeof(msgbuf));
 	if (n > 0)
 		show();
@@ -227,7 +234,6 @@ static void withdraw_read(const char *fsid)
 	if (n > 0 && msg()->opcode == CACHEFILES_OP_OPEN)
 		close(((struct cachefiles_open *)msg()->data)->fd);
 	expect_held();
-	waitpid(h, NULL, 0);
 	serve_all(dev, 300);
 	expect(finish_cache(dev), "the cache goes with the daemon");
 }
@@ -239,10 +245,6 @@ static void withdraw_copen(const char *fsid)
 	struct reader r;
 	pid_t h;
 
-	/* The daemon's copen is held on CPU 0; the withdrawal (fscache's
-	 * work), the reader and the helper that ends it run on CPU 1. */
-	pin(1);
-	unbound_on(1);
 	dev = bind_cache();
 	if (dev < 0) {
 		expect(0, "bind");
@@ -256,15 +258,15 @@ static void withdraw_copen(const char *fsid)
 	arm_hold();
 	h = fork();
 	if (h == 0) {
-		pin(1);
-		if (!wait_holding(20))
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		if (!wait_holding(60))
 			_exit(1);
 		/* The reader dies and the mount goes: the object is withdrawn. */
 		kill(r.pid, SIGKILL);
 		umount2(mnt, MNT_DETACH);
 		_exit(0);
 	}
-	pin(0);
 	rc = cmd(dev, "copen %u,4096", reopen_id);
 	printf("  copen during the withdrawal: %s\n", rc ? strerror(-rc) : "ok");
 	waitpid(h, NULL, 0);
@@ -283,10 +285,6 @@ static void withdraw_close(const char *fsid)
 	double end;
 	pid_t h;
 
-	/* The withdrawal (fscache's work) is held on CPU 0; the daemon
-	 * closes the object's fd on CPU 1. */
-	pin(1);
-	unbound_on(0);
 	dev = bind_cache();
 	if (dev < 0) {
 		expect(0, "bind");
@@ -308,7 +306,7 @@ static void withdraw_close(const char *fsid)
 	run_arm();
 	arm_hold();
 	h = withdraw(&r);
-	expect(wait_holding(20), "the withdrawal's CLOSE is held allocating, the lock dropped");
+	expect(wait_holding(60), "the withdrawal's CLOSE is held allocating, the lock dropped");
 	close(o->anon);
 	close(o->blob);
 	o->anon = -1;
@@ -329,50 +327,53 @@ static void withdraw_close(const char *fsid)
 
 static void dead_copen(const char *fsid, const char *fsid2)
 {
-	char mnt2[512];
+	char dir[2048], name[256];
 	uint32_t open_id;
-	int dev, rc;
+	int dev, rc, open_fd;
 	struct reader r;
 	pid_t h;
 
-	/* The daemon's command is held on CPU 0; the I/O error (fscache's
-	 * lookup work), the reader and the helper that causes it run on
-	 * CPU 1. */
-	pin(1);
-	unbound_on(1);
-	snprintf(mnt2, sizeof(mnt2), "%s2", mnt);
-	mkdir(mnt2, 0755);
 	dev = bind_cache();
 	if (dev < 0) {
 		expect(0, "bind");
 		return;
 	}
+	/* A file in the cache to cull: FSID2's object, linked in when its
+	 * mount goes. */
+	r = start_reader(fsid2, mnt, 0);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err, "%s mounted and read",
+	       fsid2);
+	end_reader(&r, mnt);
+	serve_all(dev, 300);
+	forget_all();
+	if (!find_object_file(dir, sizeof(dir), name, sizeof(name))) {
+		expect(0, "an object's file is in the cache");
+		finish_cache(dev);
+		return;
+	}
 	r = start_reader(fsid, mnt, 0);
 	expect(wait_op(dev, CACHEFILES_OP_OPEN, 0, 30), "the mount sends an OPEN");
 	open_id = msg()->msg_id;
+	open_fd = ((struct cachefiles_open *)msg()->data)->fd;
 	arm_hold();
 	h = fork();
 	if (h == 0) {
-		char opts[128];
-
-		pin(1);
-		if (!wait_holding(20))
+		if (!wait_holding(60) || chdir(dir) < 0)
 			_exit(1);
-		/* A new object's lookup fails with EIO: the cache dies. */
+		/* Culling a file whose burial fails with EIO kills the cache
+		 * (the command runs: the held one has not taken the lock). */
 		write_str("/proc/sys/cachefiles/error_injection", "2");
-		snprintf(opts, sizeof(opts), "fsid=%s", fsid2);
-		if (mount("none", mnt2, "erofs", MS_RDONLY, opts) == 0)
-			umount(mnt2);
+		cmd(dev, "cull %s", name);
 		write_str("/proc/sys/cachefiles/error_injection", "0");
 		_exit(0);
 	}
-	pin(0);
 	rc = cmd(dev, "copen %u,4096", open_id);
 	waitpid(h, NULL, 0);
 	expect(rc == -EIO, "a copen that waited while an I/O error killed the cache: EIO");
 	expect_held();
 	expect(reader_done(&r, 10000) && r.mount_err, "the mount whose OPEN the dead cache failed fails");
 	end_reader(&r, mnt);
+	close(open_fd);
 	expect(finish_cache(dev), "the cache goes with the daemon");
 }
 
