@@ -128,6 +128,12 @@ impl Daemon {
     #[inline(never)]
     fn run(&self, verb: Verb, args: &[u8]) -> Result {
         let mut cfg = self.config.lock();
+        // Under the lock, as C checks under its daemon_mutex: a command
+        // that waited for the lock while an I/O error killed the cache
+        // does not run on the dead cache.
+        if self.cache.test(flag::DEAD) {
+            return Err(EIO);
+        }
         let limit = |which| match which {
             Verb::Frun => Limit::Frun,
             Verb::Fcull => Limit::Fcull,
@@ -330,9 +336,6 @@ impl Daemon {
         input.read_all(&mut data, GFP_KERNEL)?;
         let (verb, args) =
             daemon_cmd::split_for_page(&data, ONDEMAND, PAGE_SIZE).map_err(to_error)?;
-        if self.cache.test(flag::DEAD) {
-            return Err(EIO);
-        }
         self.run(verb, args)?;
         Ok(len)
     }

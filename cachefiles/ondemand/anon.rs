@@ -4,7 +4,9 @@
 //! file, seeks in it, completes READs (the read-complete ioctl), and on
 //! its last close marks the object closed.
 
-use super::{msg, ondemand_mode, take_one, Opcode, Request, SlabObject, State, ID_CLOSED, REQ_NEW};
+use super::{
+    msg, ondemand_mode, with_reqs, Opcode, Request, SlabObject, State, ID_CLOSED, REQ_NEW,
+};
 use crate::cache::Cache;
 use crate::daemon::UnbindPin;
 use crate::io;
@@ -117,21 +119,22 @@ impl AnonFile for AnonFd {
         }
         let object = &*this.object;
         let cache = object.cache();
-        let id = {
-            let _g = cache.ondemand.reqs.lock();
-            let mut st = object.od_state().lock();
-            let id = st.id;
-            st.id = ID_CLOSED;
-            st.state = State::Close;
-            id
-        };
-        // A CLOSE the daemon has not read yet is moot now. (C matches it
-        // by the id its message last went out with, so it misses a CLOSE
+        // In one hold of the lock, as in C: the object is closed, and a
+        // CLOSE the daemon has not read yet is moot now. (C matches it by
+        // the id its message last went out with, so it misses a CLOSE
         // never read; a CLOSE left behind is only answered later.)
-        let close = |r: &Request| r.opcode == Opcode::Close && r.is_for(object);
-        while let Some(req) = take_one(cache, Some(REQ_NEW), close, 0) {
-            drop(req);
-        }
+        let id = with_reqs(cache, |g, taken| {
+            let id = {
+                let mut st = object.od_state().lock();
+                let id = st.id;
+                st.id = ID_CLOSED;
+                st.state = State::Close;
+                id
+            };
+            let close = |r: &Request| r.opcode == Opcode::Close && r.is_for(object);
+            taken.drain(g, Some(REQ_NEW), close, 0);
+            id
+        });
         if id > 0 {
             cache.ondemand.ids.free(id as u32);
         }
@@ -175,18 +178,15 @@ impl AnonFile for AnonFd {
         if !ondemand_mode(cache) {
             return Err(EOPNOTSUPP());
         }
-        let req = {
-            let mut g = cache.ondemand.reqs.lock();
+        let req = with_reqs(cache, |g, _| {
             let ok = g
                 .get(arg)
                 .is_some_and(|r| r.opcode == Opcode::Read && r.is_for(object));
             if !ok {
                 return Err(EINVAL);
             }
-            let req = g.remove(arg).ok_or(EINVAL)?;
-            drop(g);
-            req
-        };
+            g.remove(arg).ok_or(EINVAL)
+        })?;
         trace::od_cread(object.debug_id(), arg as u32);
         req.finish(0);
         drop(req);

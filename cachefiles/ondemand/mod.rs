@@ -130,6 +130,9 @@ pub(crate) struct Request {
     /// The ids the message last went out with, for the traces.
     msg_id: AtomicU32,
     object_id: AtomicU32,
+    /// The next request in the [`Taken`] list this one is on, if taken.
+    #[pin]
+    next_taken: SpinLock<Option<Arc<Request>>>,
 }
 
 impl Request {
@@ -249,31 +252,77 @@ fn refused(cache: &Cache, object: &Object) -> bool {
     cache.test(flag::DEAD) || object.od_state().lock().state == State::Dropping
 }
 
-/// Removes from `cache`'s requests the first one `pred` picks, and
-/// answers it with `error`. Returns it, to be dropped after the lock.
-fn take_one(
-    cache: &Cache,
-    mark: Option<Mark>,
-    pred: impl Fn(&Request) -> bool,
-    error: i32,
-) -> Option<Arc<Request>> {
-    let mut g = cache.ondemand.reqs.lock();
-    let found = g.find_map(0, usize::MAX, mark, |i, r| pred(&r).then_some(i))?;
-    let req = g.remove(found)?;
-    req.finish(error);
-    drop(g);
-    Some(req)
+/// The requests' xarray, locked.
+type Reqs<'a> = Guard<'a, Arc<Request>, Cursors>;
+
+/// Requests taken out of the xarray with its lock held and answered
+/// there, kept on a list until the lock is released: dropping a request
+/// may drop the last reference to its object, which may sleep.
+pub(crate) struct Taken(Option<Arc<Request>>);
+
+impl Taken {
+    /// Answers `req` (`error`: 0 or a negative errno) and keeps it.
+    fn push(&mut self, req: Arc<Request>, error: i32) {
+        req.finish(error);
+        self.keep(req);
+    }
+
+    /// Keeps `req` unanswered (a reference of a request not sent).
+    fn keep(&mut self, req: Arc<Request>) {
+        *req.next_taken.lock() = self.0.take();
+        self.0 = Some(req);
+    }
+
+    /// Takes out, answers and keeps every request with `mark` (any for
+    /// `None`) that `pred` picks.
+    fn drain(
+        &mut self,
+        g: &mut Reqs<'_>,
+        mark: Option<Mark>,
+        pred: impl Fn(&Request) -> bool,
+        error: i32,
+    ) {
+        let mut from = 0usize;
+        while let Some(index) = g.find_map(from, usize::MAX, mark, |i, r| pred(&r).then_some(i)) {
+            if let Some(req) = g.remove(index) {
+                self.push(req, error);
+            }
+            match index.checked_add(1) {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+    }
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        // One at a time, not recursively through the links.
+        while let Some(req) = self.0.take() {
+            self.0 = req.next_taken.lock().take();
+        }
+    }
+}
+
+/// Runs `f` with the requests locked. What `f` puts on its [`Taken`] is
+/// dropped after the lock is released, whatever `f` returns.
+fn with_reqs<R>(cache: &Cache, f: impl FnOnce(&mut Reqs<'_>, &mut Taken) -> R) -> R {
+    let mut taken = Taken(None);
+    // The guard is a temporary: released at the end of this statement.
+    let r = f(&mut cache.ondemand.reqs.lock(), &mut taken);
+    drop(taken);
+    r
 }
 
 /// Fails every request (EIO): the daemon went or the cache died. The
 /// caller has set DEAD first, so no request is queued after this.
 pub(crate) fn flush_reqs(cache: &Cache) {
-    // Pairs with the fence in send_req(): either it sees DEAD, or its
+    // Pairs with the fence in enqueue(): either it sees DEAD, or its
     // request is in the xarray for us to find.
     fence(Ordering::SeqCst);
-    while let Some(req) = take_one(cache, None, |_| true, EIO.to_errno()) {
-        drop(req);
-    }
+    with_reqs(cache, |g, taken| {
+        taken.drain(g, None, |_| true, EIO.to_errno())
+    });
 }
 
 /// Sends a request about `object` and waits for the answer.
@@ -295,12 +344,34 @@ fn send_req(object: &Object, opcode: Opcode, payload: Payload) -> Result {
 
 /// An OPEN could not be sent: the object is closed again, unless a
 /// withdrawal got there first. (Once the OPEN is queued, its fd's release
-/// and `copen` decide the state instead.)
+/// and `copen` decide the state instead.) A READ that waited for a
+/// re-open is news to the daemon again, whose next read re-opens anew:
+/// the daemon is woken for it, or a daemon asleep in poll(2) would leave
+/// the reader waiting.
 fn open_failed(object: &Object) {
-    let mut st = object.od_state().lock();
-    if st.state != State::Dropping {
-        st.state = State::Close;
+    {
+        let mut st = object.od_state().lock();
+        if st.state != State::Dropping {
+            st.state = State::Close;
+        }
     }
+    object.cache().pollwq().wake_all();
+}
+
+/// Whether a request about `object` may be queued now: not if the cache
+/// is dead or the object is being withdrawn, and a CLOSE only while the
+/// object is open. Called with the xarray locked, before and again after
+/// an allocation that may have dropped the lock.
+fn admissible(cache: &Cache, object: &Object, opcode: Opcode) -> Result {
+    if refused(cache, object) {
+        return Err(EIO);
+    }
+    // Pairs with flush_reqs(): DEAD is set before the flush looks.
+    fence(Ordering::SeqCst);
+    if opcode == Opcode::Close && object.od_state().lock().state != State::Open {
+        return Err(EIO);
+    }
+    Ok(())
 }
 
 /// Queues a new request; returns it with its id.
@@ -318,6 +389,7 @@ fn enqueue(object: &Object, opcode: Opcode, payload: Payload) -> Result<(Arc<Req
             error: AtomicI32::new(0),
             msg_id: AtomicU32::new(0),
             object_id: AtomicU32::new(0),
+            next_taken <- new_spinlock!(None, "cachefiles_req_taken"),
         }),
         GFP_KERNEL,
     )?;
@@ -335,34 +407,29 @@ fn enqueue(object: &Object, opcode: Opcode, payload: Payload) -> Result<(Arc<Req
         }
         Opcode::Open => (),
     }
-    let mut g = cache.ondemand.reqs.lock();
-    if refused(cache, object) {
-        return Err(EIO);
-    }
-    // Pairs with flush_reqs(): DEAD is set before the flush looks.
-    fence(Ordering::SeqCst);
-    if opcode == Opcode::Close && object.od_state().lock().state != State::Open {
-        return Err(EIO);
-    }
-    // A cyclic id, so that a daemon cannot answer a stale id that was
-    // reused at once.
-    let id = match g.alloc_cyclic(req.clone(), 0, u32::MAX, |c| &mut c.msg_id_next) {
-        Ok(id) => id,
-        Err((again, e)) => {
-            drop(g);
-            drop(again);
+    let queued = with_reqs(cache, |g, taken| {
+        admissible(cache, object, opcode)?;
+        // A cyclic id, so that a daemon cannot answer a stale id that was
+        // reused at once.
+        let id = match g.alloc_cyclic(req.clone(), 0, u32::MAX, |c| &mut c.msg_id_next) {
+            Ok(id) => id,
+            Err((again, e)) => {
+                taken.keep(again);
+                return Err(e);
+            }
+        };
+        // The lock may have been dropped to allocate: every check again
+        // (the cache may have died, the object gone or closed meanwhile).
+        if let Err(e) = admissible(cache, object, opcode) {
+            if let Some(again) = g.remove(id as usize) {
+                taken.keep(again);
+            }
             return Err(e);
         }
-    };
-    // The lock may have been dropped to allocate: check again.
-    if refused(cache, object) {
-        let again = g.remove(id as usize);
-        drop(g);
-        drop(again);
-        return Err(EIO);
-    }
-    g.set_mark(id as usize, REQ_NEW);
-    drop(g);
+        g.set_mark(id as usize, REQ_NEW);
+        Ok(id)
+    });
+    let id = queued?;
     cache.pollwq().wake_all();
     Ok((req, id))
 }
@@ -371,14 +438,12 @@ fn enqueue(object: &Object, opcode: Opcode, payload: Payload) -> Result<(Arc<Req
 /// (EINTR) unless someone is answering it already.
 fn wait(cache: &Cache, (req, id): (Arc<Request>, u32)) -> Result {
     if req.done.wait_for_completion_killable().is_err() {
-        match take_one_at(cache, id as usize, &req, EINTR.to_errno()) {
-            Some(t) => {
-                drop(t);
-                return Err(EINTR);
-            }
-            // Whoever took it out of the xarray completes it next.
-            None => req.done.wait_for_completion(),
+        if take_one_at(cache, id as usize, &req, EINTR.to_errno()) {
+            return Err(EINTR);
         }
+        // Whoever took it out of the xarray has completed it, or is about
+        // to (a delivery in progress).
+        req.done.wait_for_completion();
     }
     match req.error.load(Ordering::Relaxed) {
         0 => Ok(()),
@@ -393,18 +458,29 @@ pub(crate) fn init_object(object: &Object) -> Result {
     if !object.ondemand() || object.od_state().lock().state == State::Open {
         return Ok(());
     }
+    match open_payload(object) {
+        Ok(payload) => send_req(object, Opcode::Open, payload),
+        // Every early exit goes the way of a failed send, as in C: an
+        // object left REOPENING would hide its READs from the daemon.
+        Err(e) => {
+            open_failed(object);
+            Err(e)
+        }
+    }
+}
+
+/// An OPEN's data: the volume's key and the cookie's.
+fn open_payload(object: &Object) -> Result<Payload> {
     let cookie = object.cookie();
     if cookie.advice() & ADV_WANT_CACHE_SIZE == 0 {
         pr_err!("WANT_CACHE_SIZE is needed for on-demand mode\n");
-        // Through the same exit as a failed send, as in C.
-        open_failed(object);
         return Err(EINVAL);
     }
     let vkey = cookie.volume().map(|v| v.key()).ok_or(EINVAL)?;
     let ckey = cookie.key();
     let mut payload = KVec::from_elem(0u8, msg::open_payload_len(vkey, ckey), GFP_KERNEL)?;
     msg::write_open_payload(&mut payload, vkey, ckey);
-    send_req(object, Opcode::Open, Payload::Buffer(payload))
+    Ok(Payload::Buffer(payload))
 }
 
 /// Asks the daemon for `len` bytes at `pos` of `object` and waits until
@@ -431,14 +507,12 @@ pub(crate) fn clean_object(object: &Object) {
     if object.od_state().lock().id == 0 {
         return;
     }
-    let cache = object.cache();
-    {
-        let _g = cache.ondemand.reqs.lock();
+    // In one hold of the lock, as in C: once the object is DROPPING, no
+    // read of the daemon's and no copen finds a request of it.
+    with_reqs(object.cache(), |g, taken| {
         object.od_state().lock().state = State::Dropping;
-    }
-    while let Some(req) = take_one(cache, None, |r| r.is_for(object), EIO.to_errno()) {
-        drop(req);
-    }
+        taken.drain(g, None, |r| r.is_for(object), EIO.to_errno());
+    });
     if let Some(r) = object.reopen() {
         r.cancel();
     }
@@ -530,28 +604,26 @@ pub(crate) fn daemon_read(
         r => r,
     };
     let error = r.as_ref().err().map_or(0, |e| e.to_errno());
-    if let Some(t) = take_one_at(cache, index, &req, error) {
-        drop(t);
-    }
+    take_one_at(cache, index, &req, error);
     r
 }
 
-/// Removes the request at `index` if it is still `req`, answering it.
-fn take_one_at(
-    cache: &Cache,
-    index: usize,
-    req: &Arc<Request>,
-    error: i32,
-) -> Option<Arc<Request>> {
-    let mut g = cache.ondemand.reqs.lock();
-    let mine = g.get(index).is_some_and(|r| core::ptr::eq(&*r, &**req));
-    if !mine {
-        return None;
-    }
-    let t = g.remove(index)?;
-    t.finish(error);
-    drop(g);
-    Some(t)
+/// Removes the request at `index` if it is still `req`, answering it
+/// with `error`; whether it did.
+fn take_one_at(cache: &Cache, index: usize, req: &Arc<Request>, error: i32) -> bool {
+    with_reqs(cache, |g, taken| {
+        let mine = g.get(index).is_some_and(|r| core::ptr::eq(&*r, &**req));
+        if !mine {
+            return false;
+        }
+        match g.remove(index) {
+            Some(t) => {
+                taken.push(t, error);
+                true
+            }
+            None => false,
+        }
+    })
 }
 
 /// Builds the message of `req` (sent as `msg_id`) and copies it out; an
@@ -625,19 +697,16 @@ pub(crate) fn copen(cache: &Cache, args: &[u8]) -> Result {
         }
         CopenSyntax::BadId(e) => Error::from_errno(-e.0),
     })?;
-    let req = {
-        let mut g = cache.ondemand.reqs.lock();
-        let index = usize::try_from(id).map_err(|_| EINVAL)?;
+    let index = usize::try_from(id).map_err(|_| EINVAL)?;
+    let req = with_reqs(cache, |g, _| {
         let ok = g
             .get(index)
             .is_some_and(|r| r.opcode == Opcode::Open && r.object().od_state().lock().id != 0);
         if !ok {
             return Err(EINVAL);
         }
-        let req = g.remove(index).ok_or(EINVAL)?;
-        drop(g);
-        req
-    };
+        g.remove(index).ok_or(EINVAL)
+    })?;
     let object = req.object();
     let verdict = msg::copen_verdict(size);
     let (error, ret) = match verdict {
@@ -648,6 +717,10 @@ pub(crate) fn copen(cache: &Cache, args: &[u8]) -> Result {
                 // The fd was closed before the answer: no one could ever
                 // complete the object's READs.
                 (-(bindings::EBADFD as i32), 0)
+            } else if st.state == State::Dropping {
+                // Withdrawn since the OPEN was taken out: it stays
+                // closed to requests (C would open it again).
+                (EIO.to_errno(), 0)
             } else {
                 let cookie = object.cookie();
                 cookie.set_object_size(size);
