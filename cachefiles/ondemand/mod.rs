@@ -27,8 +27,11 @@
 //! the READ, and `restore` re-marks every request for a restarted daemon.
 //!
 //! Lock order: the requests' xarray lock, then an object's state lock
-//! (`Object::od_state`), then its re-open slot; none is held across a
-//! sleep, and no object or request reference is dropped under them.
+//! (`Object::od_state`), then its re-open slot; a request's link on a
+//! [`Taken`] list nests in the xarray lock. None is held across a sleep,
+//! and no object or request reference is dropped under them: requests
+//! taken out under the lock wait on a [`Taken`] list until it is released
+//! ([`with_reqs`]). What C does in one hold of its lock, so do we.
 //!
 //! This file holds the requests and the object states; `anon.rs` the
 //! anonymous fd. The message bytes are `ondemand_msg.rs`.
