@@ -181,8 +181,9 @@ must "small-file cookies withdrawn" cookies_gone 120
 must "cachefilesd stops" stop_cachefilesd
 set -- $(stat -f -c "%d %c" $C)
 free_pct=$(($1 * 100 / $2))
-# frun in inodes, computed as cachefiles does at bind.
-frun=$(($2 * (free_pct + 5) / 100))
+# frun in inodes as cachefiles computes it at bind: the hundredth of the
+# inodes rounded down first, then times the percentage.
+frun=$(($2 / 100 * (free_pct + 5)))
 printf '%s\n' "dir $C" "tag fsrs" "brun 10%" "bcull 7%" "bstop 3%" \
 	"frun $((free_pct + 5))%" "fcull $((free_pct + 4))%" "fstop 1%" >/etc/cachefilesd.conf
 echo "free inodes $1 of $2 ($free_pct%); culling up to $((free_pct + 5))% ($frun free)"
