@@ -27,6 +27,23 @@ rate() { echo "$1" | awk -F'[= ]' '{ printf "%.0f", $2 / ($4 / 1e9) }'; }
 # Reclaimable and unreclaimable slab, in bytes.
 slab_bytes() { awk '/^Slab:/ { print $2 * 1024 }' /proc/meminfo; }
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+# The boot's calibration, sampled between the workloads so that its median
+# is the speed of the whole boot (scripts/bench normalises each figure by
+# it, Documentation/benchmarks.rst): a fixed CPU loop in user space, and
+# a file of the cache disk outside the cache read cold, buffered, in 1 MiB
+# requests, which is the disk path with none of fscache, cachefiles or
+# netfs in it.
+CALIB=/var/cache/fscache/calib.bin
+cal_cpu() {
+	r=$(fsrs-bench cpu) || must "CPU calibration loop" false
+	bench cal_cpu_MBps "$(mbps "$r")"
+}
+cal_io() {
+	drop
+	r=$(fsrs-bench read $CALIB) || must "I/O calibration read" false
+	bench cal_io_MBps "$(mbps "$r")"
+}
+calibrate() { cal_cpu; cal_io; }
 
 must "caching stack loads" load_stack
 for m in nfsd nfsv4 libcrc32c erofs; do must "modprobe $m" modprobe $m; done
@@ -38,6 +55,7 @@ must "the clocksource is the TSC ($cs)" [ "${cs#tsc}" != "$cs" ]
 
 # --- 1. In-kernel: the cookie API against a fake backend, and the slab
 # bytes of 100,000 live cookies (held by the module until it goes).
+cal_cpu
 drop
 s0=$(slab_bytes)
 must "fscache_bench runs" insmod /fsrs/modules/fscache_bench.ko ops=20000 hold=100000
@@ -51,6 +69,7 @@ for v in $(dmesg | sed -n 's/.*fscache_bench: use_unuse .* ns_per_op=//p'); do
 done
 bench cookie_bytes $(((s1 - s0) / 100000))
 must "fscache_bench unloads" rmmod fscache_bench
+cal_cpu
 
 # --- The cache: cachefilesd on the cache disk, limits that never cull
 # (and no `debug`, which costs log lines).
@@ -95,7 +114,11 @@ mount_9p() { mount -t 9p -o trans=virtio,version=9p2000.L,cache=fscache share /m
 mkdir -p /share
 must "the share (plain 9p) mounts" mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /share
 want=$(cut -d" " -f1 /share/data.sha256)
+# The I/O calibration's file, beside the cache on its disk: neither the
+# cache nor cachefilesd look outside cache/ and graveyard/.
+copy /share/data.bin $CALIB
 umount /share
+cal_io
 cold_and_hit 9p mount_9p
 
 # The limit: the backing file itself, read from the cache disk the same
@@ -118,6 +141,7 @@ for i in 1 2 3; do
 	r=$(fsrs-bench read -d -b "$chunk" "$backing") || must "O_DIRECT backing-file read" false
 	bench direct_dio_MBps "$(mbps "$r")"
 done
+calibrate
 
 # --- 3. NFSv4.2 -o fsc over loopback (the guest's own nfsd, from tmpfs).
 mkdir -p /srv/export /share
@@ -136,6 +160,7 @@ must "rpc.nfsd starts" rpc.nfsd -N 3 -V 4 -H 127.0.0.1 -p 2049 -G 10 4
 echo Y >/proc/fs/nfsd/v4_end_grace
 mount_nfs() { mount -t nfs4 -o vers=4.2,fsc,nosharecache 127.0.0.1:/srv/export /mnt; }
 cold_and_hit nfs mount_nfs
+calibrate
 
 # --- 4. Many small files on 9p: creating their cache files, looking them
 # up again after a remount, and cookie churn.
@@ -169,6 +194,7 @@ for i in 1 2 3; do
 done
 umount /mnt
 must "small-file cookies withdrawn" cookies_gone 120
+calibrate
 
 # --- 5. Culling: the daemon, restarted with file limits 5% above what is
 # free now, culls the cache until the kernel says it is back under them
@@ -209,6 +235,7 @@ check "the cache is back under its limits ($frun free inodes) within 300 s" [ $b
 check "the daemon culled over 1,000 files ($((seen - cull0)))" [ $((seen - cull0)) -gt 1000 ]
 [ $back = 0 ] || bench cull_s "$(secs "$t0" "$last")"
 must "cachefilesd stops" stop_cachefilesd
+calibrate
 
 # --- 6. On-demand: erofs through fsrs-ondemandd on a fresh cache. A cold
 # read of a 16 MiB file, then eight readers of four images at once; the
@@ -266,4 +293,5 @@ for i in big od1 od2 od3 od4; do umount /mnt/$i; done
 kill $daemon
 wait $daemon
 umount /share
+calibrate
 finish
