@@ -12,6 +12,10 @@
  *   fsrs-bench files DIR N [BYTES]     open, fstat, read BYTES (default
  *                                      0: none), close DIR/f00000 ..
  *                                      DIR/f(N-1); "ops=N ns=T"
+ *   fsrs-bench cpu [MIB]               CRC-32 of a fixed 1 MiB buffer,
+ *                                      MIB times (default 32): the CPU
+ *                                      calibration, no I/O and no system
+ *                                      call; "bytes=N ns=T crc=X"
  *
  * A failed open or read is an error (exit 1, with the file named): a
  * benchmark that silently skipped work would report nonsense.
@@ -106,6 +110,47 @@ static int walk_files(const char *dir, long n, long want)
 	return 0;
 }
 
+/*
+ * A fixed amount of CPU work, always the same: a table-driven CRC-32
+ * (loads, shifts, xors, a dependency chain from byte to byte, as much of
+ * the kernel's code is) over a buffer filled from a fixed seed. It tells
+ * how fast the guest's CPU ran at that moment, for the benchmark to
+ * normalise by.
+ */
+static int cpu_loop(long mib)
+{
+	static unsigned char buf[1 << 20];
+	unsigned int table[256], crc = ~0u, x = 2463534242u;
+	long long t0;
+	long pass;
+	size_t i;
+
+	if (mib <= 0) {
+		fprintf(stderr, "fsrs-bench: cpu: MIB must be a positive number\n");
+		return 2;
+	}
+	for (i = 0; i < 256; i++) {
+		unsigned int c = i;
+		int k;
+
+		for (k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		table[i] = c;
+	}
+	for (i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = x;
+	}
+	t0 = now_ns();
+	for (pass = 0; pass < mib; pass++)
+		for (i = 0; i < sizeof(buf); i++)
+			crc = table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
+	printf("bytes=%lld ns=%lld crc=%08x\n", (long long)mib * sizeof(buf), now_ns() - t0, ~crc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "now") == 0) {
@@ -116,6 +161,9 @@ int main(int argc, char **argv)
 		return read_files(argc - 2, argv + 2);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "files") == 0)
 		return walk_files(argv[2], atol(argv[3]), argc == 5 ? atol(argv[4]) : 0);
-	fprintf(stderr, "usage: fsrs-bench now | read [-d] [-b BYTES] FILE... | files DIR N [BYTES]\n");
+	if ((argc == 2 || argc == 3) && strcmp(argv[1], "cpu") == 0)
+		return cpu_loop(argc == 3 ? atol(argv[2]) : 32);
+	fprintf(stderr, "usage: fsrs-bench now | read [-d] [-b BYTES] FILE... | files DIR N [BYTES]"
+		" | cpu [MIB]\n");
 	return 2;
 }
