@@ -26,7 +26,7 @@ use kernel::{
 };
 
 /// Whether this build has the on-demand commands (`copen`, `restore`).
-const ONDEMAND: bool = cfg!(CONFIG_CACHEFILES_ONDEMAND);
+const ONDEMAND: bool = cfg!(CONFIG_CACHEFILES_RS_ONDEMAND);
 
 /// The device may be open once at a time.
 static DEVICE_OPEN: AtomicBool = AtomicBool::new(false);

@@ -52,7 +52,7 @@ pub enum Verb {
 
 impl Verb {
     /// Looks a command word up; `ondemand` says whether the on-demand
-    /// commands exist in this build (CONFIG_CACHEFILES_ONDEMAND).
+    /// commands exist in this build (CONFIG_CACHEFILES_RS_ONDEMAND).
     pub fn lookup(word: &[u8], ondemand: bool) -> Option<Verb> {
         let verb = match word {
             b"bind" => Verb::Bind,
