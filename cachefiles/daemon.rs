@@ -288,7 +288,9 @@ impl MiscDevice for Daemon {
         this.get_ref().write_command(input)
     }
 
-    fn poll(this: Pin<&Self>, table: &PollTable<'_>) -> u32 {
+    fn poll<'a>(this: Pin<&'a Self>, table: &PollTable<'a>) -> u32 {
+        // The queue lives as long as the cache, which this file's object
+        // holds until release.
         table.register_wait(this.get_ref().cache.pollwq());
         this.cache.poll_mask()
     }
