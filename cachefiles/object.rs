@@ -431,8 +431,8 @@ impl Object {
         let len = coherency::OBJECT_HEADER_LEN + aux.len();
         let mut buf = [0u8; coherency::MAX_OBJECT_XATTR_LEN];
         let dentry = file.dentry();
-        let read = inject_read()
-            .and_then(|()| vfs::getxattr(&dentry, coherency::XATTR_NAME, &mut buf[..len]));
+        let read =
+            inject_read().and_then(|()| vfs::getxattr(&dentry, vfs::XATTR_NAME, &mut buf[..len]));
         let ino = file.inode().ino();
         let n = match read {
             Ok(n) => n,
@@ -486,9 +486,8 @@ impl Object {
         let n = coherency::encode_object(cookie.object_size(), content, cookie.aux(), &mut buf)
             .ok_or(EINVAL)?;
         let dentry = file.dentry();
-        let r = inject_write().and_then(|()| {
-            file.with_write(|| vfs::setxattr(&dentry, coherency::XATTR_NAME, &buf[..n]))
-        });
+        let r = inject_write()
+            .and_then(|()| file.with_write(|| vfs::setxattr(&dentry, vfs::XATTR_NAME, &buf[..n])));
         let (id, inode) = (self.debug_id, file.inode());
         match r {
             Ok(()) => trace::coherency(id, inode.ino(), content as u8, Coherency::SetOk),
@@ -513,7 +512,7 @@ impl Object {
         let Some(b) = cache.bound() else { return };
         let r = inject_remove().and_then(|()| {
             b.mnt
-                .with_write(|| vfs::removexattr(dentry, coherency::XATTR_NAME))
+                .with_write(|| vfs::removexattr(dentry, vfs::XATTR_NAME))
         });
         if let Err(e) = r {
             self.trace_vfs_error(dentry, e, trace::Err::Remxattr);

@@ -23,6 +23,10 @@ pub(crate) use crate::kext::fs::{
     xattr::{getxattr, removexattr, setxattr},
 };
 
+/// The name of the coherency xattr on data files and volume directories
+/// (its layouts: `coherency.rs`).
+pub(crate) const XATTR_NAME: &CStr = kernel::c_str!("user.CacheFiles.cache");
+
 /// The cache's credentials in force for the current task until dropped
 /// (C's `cachefiles_begin_secure()`/`cachefiles_end_secure()`).
 pub(crate) use crate::kext::cred::Override as Secure;

@@ -226,7 +226,7 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
     };
     let r = inject_write().and_then(|()| {
         b.mnt
-            .with_write(|| vfs::setxattr(dir, coherency::XATTR_NAME, &buf[..n]))
+            .with_write(|| vfs::setxattr(dir, vfs::XATTR_NAME, &buf[..n]))
     });
     if let Some(inode) = dir.inode() {
         let why = match r {
@@ -253,8 +253,7 @@ fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> Result {
     let coh = vcookie.coherency();
     let len = coherency::VOLUME_HEADER_LEN + coh.len();
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
-    let read =
-        inject_read().and_then(|()| vfs::getxattr(dir, coherency::XATTR_NAME, &mut buf[..len]));
+    let read = inject_read().and_then(|()| vfs::getxattr(dir, vfs::XATTR_NAME, &mut buf[..len]));
     let ino = dir.inode().map_or(0, |i| i.ino());
     let traced = |why| trace::vol_coherency(vcookie, ino, why);
     let n = match read {
