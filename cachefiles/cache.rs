@@ -21,7 +21,7 @@ use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
 use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
-use crate::vfs::{self, Credential, Mount, NewCred, Secure};
+use crate::vfs::{self, Credential, Dentry, Mount, NewCred};
 use crate::volume::Volume;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
@@ -301,23 +301,38 @@ impl Cache {
         limits: &Limits,
     ) -> Result {
         let cred = vfs::cache_credential(secid)?;
-        let secure = Secure::begin(&cred);
-        let (mnt, root) = vfs::kern_path_dir(dir)?;
-        vfs::check_root(&mnt, &root)?;
         // Files are created as the cache root's owner and security
         // context: the copy is made with the cache's credentials in force,
         // the LSM check as the daemon (C's
         // cachefiles_determine_cache_security()).
-        let new = NewCred::prepare()?;
-        drop(secure);
+        let (mnt, root, new) = vfs::secure(&cred, || -> Result<_> {
+            let (mnt, root) = vfs::kern_path_dir(dir)?;
+            vfs::check_root(&mnt, &root)?;
+            let new = NewCred::prepare()?;
+            Ok((mnt, root, new))
+        })?;
         let cred = vfs::create_files_as(new, &root)?;
         // The override borrows its own reference: `cred` moves into the
-        // Bound below while it is in force.
+        // Bound while it is in force.
         let in_force = cred.clone();
-        let _secure = Secure::begin(&in_force);
-        vfs::security_check_dir(&root)?;
+        vfs::secure(&in_force, || {
+            self.bind_as(fscache, mnt, &root, cred, limits)
+        })
+    }
 
-        let st = mnt.statfs(&root)?;
+    /// The rest of bind_to(), with the cache's credentials `cred` in
+    /// force: the cache's directories, then fscache's cache goes online.
+    fn bind_as(
+        self: &Arc<Self>,
+        fscache: AcquiredCache<Arc<Cache>>,
+        mnt: Mount,
+        root: &Dentry,
+        cred: ARef<Credential>,
+        limits: &Limits,
+    ) -> Result {
+        vfs::security_check_dir(root)?;
+
+        let st = mnt.statfs(root)?;
         if st.bsize <= 0 {
             return Err(ERANGE);
         }
@@ -328,8 +343,8 @@ impl Cache {
         let t = Thresholds::from_statfs(limits, st.files, st.blocks);
 
         let space = || self.has_space_on(&mnt, &t, 1, 0, SpaceFor::Create);
-        let store = crate::namei::get_directory(&mnt, &root, b"cache", None, &space)?;
-        let graveyard = crate::namei::get_directory(&mnt, &root, b"graveyard", None, &space)?;
+        let store = crate::namei::get_directory(&mnt, root, b"cache", None, &space)?;
+        let graveyard = crate::namei::get_directory(&mnt, root, b"graveyard", None, &space)?;
         let bound = KBox::new(
             Bound {
                 fscache,
@@ -392,10 +407,7 @@ impl Cache {
     /// EIO is reported (a shut-down or failing disk); the admin guide
     /// tells admins to look for this line.
     fn sync(&self, b: &Bound) {
-        let r = {
-            let _secure = Secure::begin(&b.cred);
-            b.mnt.sync()
-        };
+        let r = vfs::secure(&b.cred, || b.mnt.sync());
         if let Err(e) = r {
             if e == EIO {
                 self.io_error(format_args!(

@@ -3,7 +3,7 @@
 //! 256 fan-out directories `@00`..`@ff` and an xattr with the volume's
 //! coherency data.
 
-use crate::cache::{Cache, SpaceFor};
+use crate::cache::{Bound, Cache, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
 use crate::error_inject::{inject_read, inject_write};
 use crate::fsc::{CachePrivate, VolumeCookie};
@@ -13,7 +13,7 @@ use crate::kext::error::code::*;
 use crate::key;
 use crate::namei::{self, Dir, Name};
 use crate::trace::{self, Coherency};
-use crate::vfs::{self, Dentry, Secure};
+use crate::vfs::{self, Dentry};
 use core::ptr::NonNull;
 use kernel::{
     new_spinlock,
@@ -93,7 +93,11 @@ impl Volume {
     /// fscache's acquire_volume: sets the volume up on disk.
     pub(crate) fn acquire(cache: &Arc<Cache>, vcookie: &VolumeCookie) {
         let Some(b) = cache.bound() else { return };
-        let _secure = Secure::begin(&b.cred);
+        vfs::secure(&b.cred, || Self::acquire_as(cache, b, vcookie));
+    }
+
+    /// acquire(), with the cache's credentials in force.
+    fn acquire_as(cache: &Arc<Cache>, b: &Bound, vcookie: &VolumeCookie) {
         let vkey = vcookie.key();
         let mut name = KVec::new();
         if name
