@@ -27,7 +27,8 @@ use kernel::{
 #[allow(improper_ctypes)]
 extern "C" {
     fn fsrs_cookie_key(cookie: *mut bindings::fscache_cookie) -> *mut u8;
-    fn fsrs_cookie_aux(cookie: *mut bindings::fscache_cookie) -> *mut u8;
+    fn fsrs_cookie_copy_aux(cookie: *mut bindings::fscache_cookie, buf: *mut u8) -> u8;
+    fn fsrs_volume_copy_coherency(volume: *mut bindings::fscache_volume, buf: *mut u8) -> u8;
     fn fsrs_cres_cookie(
         cres: *mut bindings::netfs_cache_resources,
     ) -> *mut bindings::fscache_cookie;
@@ -87,6 +88,32 @@ unsafe fn private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>) -> Option<T::Borr
     let p = slot.load(Ordering::Acquire);
     // SAFETY: per the caller.
     (!p.is_null()).then(|| unsafe { T::borrow(p) })
+}
+
+/// Up to 255 bytes (a length in a `u8`) copied out of a C object whose
+/// bytes the netfs may rewrite at any time: a cookie's auxiliary data, a
+/// volume's coherency data. Borrowing them instead would be a shared
+/// reference over memory that changes under it.
+pub(crate) struct Copied {
+    len: u8,
+    buf: [u8; u8::MAX as usize],
+}
+
+impl Copied {
+    /// Copies with `copy`, which fills the buffer it is given (room for
+    /// 255 bytes) and returns how many it wrote.
+    fn with(copy: impl FnOnce(*mut u8) -> u8) -> Copied {
+        let mut c = Copied {
+            len: 0,
+            buf: [0; u8::MAX as usize],
+        };
+        c.len = copy(c.buf.as_mut_ptr());
+        c
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
 }
 
 /// A `struct fscache_cache`.
@@ -304,17 +331,13 @@ impl VolumeCookie {
         }
     }
 
-    pub(crate) fn coherency(&self) -> &[u8] {
-        // SAFETY: the flexible array holds coherency_len bytes, fixed at
-        // acquisition (the netfs rewrites them only at relinquishment,
-        // after the last callback).
-        unsafe {
-            let v = self.as_ptr();
-            core::slice::from_raw_parts(
-                addr_of!((*v).coherency).cast::<u8>(),
-                usize::from((*v).coherency_len),
-            )
-        }
+    /// A copy of the volume's coherency data: the netfs rewrites it when
+    /// it relinquishes the volume, which may be while the cache withdraws
+    /// it or the volume is being created.
+    pub(crate) fn coherency(&self) -> Copied {
+        // SAFETY: the volume is live (type invariant); the shim copies
+        // coherency_len bytes (at most 255) into the 255 the buffer has.
+        Copied::with(|buf| unsafe { fsrs_volume_copy_coherency(self.as_ptr(), buf) })
     }
 
     /// The cache the volume is in.
@@ -531,12 +554,13 @@ impl Cookie {
         unsafe { core::slice::from_raw_parts(fsrs_cookie_key(self.as_ptr()), len) }
     }
 
-    pub(crate) fn aux(&self) -> &[u8] {
-        let len = usize::from(cookie_field!(self, aux_len));
-        // SAFETY: fscache_get_aux() points at aux_len bytes that live as
-        // long as the cookie; the netfs may update them, as in C (which
-        // copies them out under the same conditions).
-        unsafe { core::slice::from_raw_parts(fsrs_cookie_aux(self.as_ptr()), len) }
+    /// A copy of the cookie's auxiliary data: the netfs rewrites it
+    /// without a lock (fscache_update_aux()), so it is copied, as C's
+    /// cachefiles copies it, never borrowed.
+    pub(crate) fn aux(&self) -> Copied {
+        // SAFETY: the cookie is live (type invariant); the shim copies
+        // aux_len bytes (at most 255) into the 255 the buffer has.
+        Copied::with(|buf| unsafe { fsrs_cookie_copy_aux(self.as_ptr(), buf) })
     }
 
     pub(crate) fn key_hash(&self) -> u32 {

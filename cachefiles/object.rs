@@ -434,6 +434,7 @@ impl Object {
     fn check_auxdata(&self, file: &File) -> Result {
         let cookie = self.cookie();
         let aux = cookie.aux();
+        let aux = aux.as_bytes();
         let len = coherency::OBJECT_HEADER_LEN + aux.len();
         let mut buf = [0u8; coherency::MAX_OBJECT_XATTR_LEN];
         let dentry = file.dentry();
@@ -489,7 +490,8 @@ impl Object {
             content_from(self.content.load(Ordering::Relaxed))
         };
         let mut buf = [0u8; coherency::MAX_OBJECT_XATTR_LEN];
-        let n = coherency::encode_object(cookie.object_size(), content, cookie.aux(), &mut buf)
+        let aux = cookie.aux();
+        let n = coherency::encode_object(cookie.object_size(), content, aux.as_bytes(), &mut buf)
             .ok_or(EINVAL)?;
         let dentry = file.dentry();
         let r = inject_write()

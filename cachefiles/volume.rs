@@ -225,7 +225,8 @@ impl Volume {
 fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
     let Some(b) = cache.bound() else { return false };
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
-    let Some(n) = coherency::encode_volume(vcookie.coherency(), &mut buf) else {
+    let coh = vcookie.coherency();
+    let Some(n) = coherency::encode_volume(coh.as_bytes(), &mut buf) else {
         return false;
     };
     let r = inject_write().and_then(|()| {
@@ -255,6 +256,7 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
 
 fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> Result {
     let coh = vcookie.coherency();
+    let coh = coh.as_bytes();
     let len = coherency::VOLUME_HEADER_LEN + coh.len();
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
     let read = inject_read().and_then(|()| vfs::getxattr(dir, vfs::XATTR_NAME, &mut buf[..len]));
