@@ -11,7 +11,7 @@
 //! credentials) are always released in the daemon's process context.
 
 use crate::daemon_cmd::Limits;
-use crate::fsc::{AcquiredCache, VolumeCookie};
+use crate::fsc::{AcquiredCache, CachePrivate, VolumeCookie};
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::slab::SlabArc;
@@ -78,9 +78,30 @@ pub(crate) struct Bound {
 pub(crate) type ObjectSlot = RBTreeNodeReservation<usize, SlabArc<Object>>;
 
 /// The cache's live volumes and objects, for withdrawal.
+///
+/// # Invariants
+///
+/// Reached only through [`Cache`]'s lock on it (the fields are private to
+/// this file, and only [`Cache::new`] makes one), so a `&Lists` proves the
+/// lock held. A volume in `volumes` is keyed by the address of its fscache
+/// volume, and is attached to it ([`Cache::attach_volume`]) for as long as
+/// it is listed: fscache frees a volume only after `free_volume`, which
+/// unlists ours under the lock first ([`Cache::remove_volume`]), and the
+/// withdrawal unlists it under the lock, holding a reference of its own,
+/// before detaching it. So while the lock is held, every listed volume's
+/// fscache volume is live.
 pub(crate) struct Lists {
-    pub(crate) volumes: RBTree<usize, Arc<Volume>>,
-    pub(crate) objects: RBTree<usize, SlabArc<Object>>,
+    volumes: RBTree<usize, Arc<Volume>>,
+    objects: RBTree<usize, SlabArc<Object>>,
+}
+
+impl Lists {
+    /// Whether `volume` is listed here.
+    pub(crate) fn holds_volume(&self, volume: &Volume) -> bool {
+        self.volumes
+            .get(&volume.vcookie_key())
+            .is_some_and(|v| core::ptr::eq(&**v, volume))
+    }
 }
 
 #[pin_data]
@@ -96,7 +117,7 @@ pub(crate) struct Cache {
     /// Set once at bind, freed with the cache.
     bound: OnceBox<Bound>,
     #[pin]
-    pub(crate) lists: Mutex<Lists>,
+    lists: Mutex<Lists>,
     /// On-demand mode's requests and object ids.
     #[pin]
     pub(crate) ondemand: crate::ondemand::Requests,
@@ -426,8 +447,9 @@ impl Cache {
                 let found = lists
                     .volumes
                     .values()
-                    .filter(|v| v.vcookie().n_accesses() != 0)
-                    .find_map(|v| v.vcookie().try_get());
+                    .filter_map(|v| v.vcookie(&lists))
+                    .filter(|vc| vc.n_accesses() != 0)
+                    .find_map(|vc| vc.try_get());
                 found
             };
             match found {
@@ -456,11 +478,16 @@ impl Cache {
         loop {
             let (node, vref) = {
                 let mut lists = self.lists.lock();
-                let Some(cursor) = lists.volumes.cursor_back() else {
+                let Some(key) = lists.volumes.cursor_back().map(|c| *c.current().0) else {
                     break;
                 };
-                match cursor.current().1.vcookie().try_get() {
-                    Some(vref) => (cursor.remove_current().1, vref),
+                let vref = lists
+                    .volumes
+                    .get(&key)
+                    .and_then(|v| v.vcookie(&lists))
+                    .and_then(|vc| vc.try_get());
+                match vref {
+                    Some(vref) => (lists.volumes.remove_node(&key), vref),
                     // fscache is freeing it: free_volume will unlist it.
                     None => {
                         drop(lists);
@@ -469,8 +496,10 @@ impl Cache {
                     }
                 }
             };
+            // Found under the lock just above, so removed there.
+            let Some(node) = node else { continue };
             let (_, volume) = node.to_key_value();
-            volume.withdraw();
+            volume.withdraw(&vref);
             drop(vref);
         }
     }
@@ -502,9 +531,17 @@ impl Cache {
             .remove(&(object as *const Object as usize))
     }
 
-    pub(crate) fn add_volume(&self, volume: Arc<Volume>) -> Result {
-        let node = RBTreeNode::new(volume.vcookie_key(), volume, GFP_KERNEL)?;
+    /// Lists `volume` and attaches it to `vcookie`, its fscache volume
+    /// (from the acquire_volume callback, which keeps it live meanwhile);
+    /// from then on fscache's free_volume unlists it before the fscache
+    /// volume goes (`Lists`' invariant).
+    pub(crate) fn attach_volume(&self, volume: Arc<Volume>, vcookie: &VolumeCookie) -> Result {
+        if volume.vcookie_key() != vcookie.as_ptr() as usize {
+            return Err(EINVAL);
+        }
+        let node = RBTreeNode::new(volume.vcookie_key(), volume.clone(), GFP_KERNEL)?;
         self.lists.lock().volumes.insert(node);
+        vcookie.set_private(volume);
         Ok(())
     }
 

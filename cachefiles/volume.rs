@@ -3,10 +3,10 @@
 //! 256 fan-out directories `@00`..`@ff` and an xattr with the volume's
 //! coherency data.
 
-use crate::cache::{Bound, Cache, SpaceFor};
+use crate::cache::{Bound, Cache, Lists, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
 use crate::error_inject::{inject_read, inject_write};
-use crate::fsc::{CachePrivate, VolumeCookie};
+use crate::fsc::{CachePrivate, VolumeCookie, VolumeRef};
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::error::code::*;
@@ -35,8 +35,11 @@ struct Dirs {
 /// `vcookie` is the fscache volume this was made for. fscache keeps it
 /// alive while we are attached to it: from acquire_volume until
 /// free_volume, or until the cache's withdrawal, which holds a reference
-/// of its own (`VolumeRef`) across `withdraw()`. Outside those, the
-/// pointer is only compared (the cache's volume list is keyed by it).
+/// of its own (`VolumeRef`) across `withdraw()`. It is dereferenced only
+/// with a proof that it is live: the cache's list holding this volume,
+/// locked (see [`Volume::vcookie`]); otherwise the callback's or the
+/// withdrawal's own reference is used, and this pointer only compared
+/// (the cache's volume list is keyed by it).
 #[pin_data]
 pub(crate) struct Volume {
     cache: Arc<Cache>,
@@ -57,12 +60,18 @@ impl Volume {
         &self.cache
     }
 
-    /// The fscache volume, while we are attached to it (type invariant:
-    /// callers are acquire, free, the withdrawal and set_xattr from them).
-    pub(crate) fn vcookie(&self) -> &VolumeCookie {
-        // SAFETY: live while we are attached to it (type invariant), which
-        // every caller is.
-        unsafe { self.vcookie.as_ref() }
+    /// The fscache volume, borrowed from the cache's volume list while
+    /// its lock is held: a listed volume is attached to its fscache
+    /// volume, which free_volume cannot let go before taking that lock to
+    /// unlist it. `None` if `lists` does not hold this volume.
+    pub(crate) fn vcookie<'a>(&'a self, lists: &'a Lists) -> Option<&'a VolumeCookie> {
+        if !lists.holds_volume(self) {
+            return None;
+        }
+        // SAFETY: listed in `lists`, whose lock the borrow proves held for
+        // 'a: attached and live until unlisted under that lock (`Lists`'
+        // invariant, and ours).
+        Some(unsafe { self.vcookie.as_ref() })
     }
 
     /// The fscache volume's address, the key of the cache's list.
@@ -82,12 +91,6 @@ impl Volume {
         let dirs = self.dirs.lock();
         let d: &Dentry = &dirs.as_ref().ok_or(ENOBUFS())?.dir;
         Ok(ARef::from(d))
-    }
-
-    /// Stores the volume's coherency data on its directory.
-    pub(crate) fn set_xattr(&self) -> bool {
-        let Ok(dir) = self.dir() else { return false };
-        set_xattr(&self.cache, &dir, self.vcookie())
     }
 
     /// fscache's acquire_volume: sets the volume up on disk.
@@ -180,11 +183,10 @@ impl Volume {
             GFP_KERNEL,
         );
         let Ok(volume) = volume else { return };
-        if cache.add_volume(volume.clone()).is_err() {
+        if cache.attach_volume(volume.clone(), vcookie).is_err() {
             volume.release_dirs();
             return;
         }
-        vcookie.set_private(volume);
         // Stop fscache waking withdrawers on every access count drop to 0.
         vcookie.pin_access();
     }
@@ -202,11 +204,17 @@ impl Volume {
         self.release_dirs();
     }
 
-    /// Withdrawal by the cache (unbind): saves the coherency data and
-    /// lets the directories go.
-    pub(crate) fn withdraw(&self) {
-        let _ = self.set_xattr();
-        let vcookie = self.vcookie();
+    /// Withdrawal by the cache (unbind), holding `vcookie`, a reference on
+    /// our fscache volume: saves the coherency data and lets the
+    /// directories go.
+    pub(crate) fn withdraw(&self, vcookie: &VolumeRef) {
+        if vcookie.as_ptr() as usize != self.vcookie_key() {
+            // Not ours: nothing of this volume to withdraw.
+            return;
+        }
+        if let Ok(dir) = self.dir() {
+            let _ = set_xattr(&self.cache, &dir, vcookie);
+        }
         // Arc::into_foreign gives the address of the Arc's inner block,
         // which only Arc knows: compare the borrow's target instead.
         // SAFETY: our volumes' private pointers are Arc<Volume>s, and the
