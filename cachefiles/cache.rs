@@ -107,6 +107,10 @@ impl Lists {
 #[pin_data]
 pub(crate) struct Cache {
     flags: AtomicFlags,
+    /// The daemon polls it. Its drop sleeps (an RCU grace period), which
+    /// is fine where the cache's last reference goes: in the release of
+    /// the daemon's file or of the last on-demand anonymous fd (the
+    /// `UnbindPin`s), process context with no lock held.
     #[pin]
     pollwq: WaitQueue,
     f_released: AtomicU32,
