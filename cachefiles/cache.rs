@@ -537,10 +537,12 @@ impl Cache {
 
     /// Lists `volume` and attaches it to `vcookie`, its fscache volume
     /// (from the acquire_volume callback, which keeps it live meanwhile);
-    /// from then on fscache's free_volume unlists it before the fscache
-    /// volume goes (`Lists`' invariant).
+    /// from then on fscache's free_volume unlists it, from the volume's
+    /// own cache, before the fscache volume goes (`Lists`' invariant).
     pub(crate) fn attach_volume(&self, volume: Arc<Volume>, vcookie: &VolumeCookie) -> Result {
-        if volume.vcookie_key() != vcookie.as_ptr() as usize {
+        if volume.vcookie_key() != vcookie.as_ptr() as usize
+            || !core::ptr::eq(&**volume.cache(), self)
+        {
             return Err(EINVAL);
         }
         let node = RBTreeNode::new(volume.vcookie_key(), volume.clone(), GFP_KERNEL)?;
