@@ -11,7 +11,7 @@
 //! credentials) are always released in the daemon's process context.
 
 use crate::daemon_cmd::Limits;
-use crate::fsc::{AcquiredCache, VolumeCookie};
+use crate::fsc::{AcquiredCache, CachePrivate, VolumeCookie};
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::slab::SlabArc;
@@ -21,7 +21,7 @@ use crate::log::{pr_err, pr_info, Name};
 use crate::namei::Dir;
 use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
-use crate::vfs::{self, Credential, Mount, NewCred, Secure};
+use crate::vfs::{self, Credential, Dentry, Mount, NewCred};
 use crate::volume::Volume;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
@@ -78,14 +78,39 @@ pub(crate) struct Bound {
 pub(crate) type ObjectSlot = RBTreeNodeReservation<usize, SlabArc<Object>>;
 
 /// The cache's live volumes and objects, for withdrawal.
+///
+/// # Invariants
+///
+/// Reached only through [`Cache`]'s lock on it (the fields are private to
+/// this file, and only [`Cache::new`] makes one), so a `&Lists` proves the
+/// lock held. A volume in `volumes` is keyed by the address of its fscache
+/// volume, and is attached to it ([`Cache::attach_volume`]) for as long as
+/// it is listed: fscache frees a volume only after `free_volume`, which
+/// unlists ours under the lock first ([`Cache::remove_volume`]), and the
+/// withdrawal unlists it under the lock, holding a reference of its own,
+/// before detaching it. So while the lock is held, every listed volume's
+/// fscache volume is live.
 pub(crate) struct Lists {
-    pub(crate) volumes: RBTree<usize, Arc<Volume>>,
-    pub(crate) objects: RBTree<usize, SlabArc<Object>>,
+    volumes: RBTree<usize, Arc<Volume>>,
+    objects: RBTree<usize, SlabArc<Object>>,
+}
+
+impl Lists {
+    /// Whether `volume` is listed here.
+    pub(crate) fn holds_volume(&self, volume: &Volume) -> bool {
+        self.volumes
+            .get(&volume.vcookie_key())
+            .is_some_and(|v| core::ptr::eq(&**v, volume))
+    }
 }
 
 #[pin_data]
 pub(crate) struct Cache {
     flags: AtomicFlags,
+    /// The daemon polls it. Its drop sleeps (an RCU grace period), which
+    /// is fine where the cache's last reference goes: in the release of
+    /// the daemon's file or of the last on-demand anonymous fd (the
+    /// `UnbindPin`s), process context with no lock held.
     #[pin]
     pollwq: WaitQueue,
     f_released: AtomicU32,
@@ -96,7 +121,7 @@ pub(crate) struct Cache {
     /// Set once at bind, freed with the cache.
     bound: OnceBox<Bound>,
     #[pin]
-    pub(crate) lists: Mutex<Lists>,
+    lists: Mutex<Lists>,
     /// On-demand mode's requests and object ids.
     #[pin]
     pub(crate) ondemand: crate::ondemand::Requests,
@@ -301,23 +326,38 @@ impl Cache {
         limits: &Limits,
     ) -> Result {
         let cred = vfs::cache_credential(secid)?;
-        let secure = Secure::begin(&cred);
-        let (mnt, root) = vfs::kern_path_dir(dir)?;
-        vfs::check_root(&mnt, &root)?;
         // Files are created as the cache root's owner and security
         // context: the copy is made with the cache's credentials in force,
         // the LSM check as the daemon (C's
         // cachefiles_determine_cache_security()).
-        let new = NewCred::prepare()?;
-        drop(secure);
+        let (mnt, root, new) = vfs::secure(&cred, || -> Result<_> {
+            let (mnt, root) = vfs::kern_path_dir(dir)?;
+            vfs::check_root(&mnt, &root)?;
+            let new = NewCred::prepare()?;
+            Ok((mnt, root, new))
+        })?;
         let cred = vfs::create_files_as(new, &root)?;
         // The override borrows its own reference: `cred` moves into the
-        // Bound below while it is in force.
+        // Bound while it is in force.
         let in_force = cred.clone();
-        let _secure = Secure::begin(&in_force);
-        vfs::security_check_dir(&root)?;
+        vfs::secure(&in_force, || {
+            self.bind_as(fscache, mnt, &root, cred, limits)
+        })
+    }
 
-        let st = mnt.statfs(&root)?;
+    /// The rest of bind_to(), with the cache's credentials `cred` in
+    /// force: the cache's directories, then fscache's cache goes online.
+    fn bind_as(
+        self: &Arc<Self>,
+        fscache: AcquiredCache<Arc<Cache>>,
+        mnt: Mount,
+        root: &Dentry,
+        cred: ARef<Credential>,
+        limits: &Limits,
+    ) -> Result {
+        vfs::security_check_dir(root)?;
+
+        let st = mnt.statfs(root)?;
         if st.bsize <= 0 {
             return Err(ERANGE);
         }
@@ -328,8 +368,8 @@ impl Cache {
         let t = Thresholds::from_statfs(limits, st.files, st.blocks);
 
         let space = || self.has_space_on(&mnt, &t, 1, 0, SpaceFor::Create);
-        let store = crate::namei::get_directory(&mnt, &root, b"cache", None, &space)?;
-        let graveyard = crate::namei::get_directory(&mnt, &root, b"graveyard", None, &space)?;
+        let store = crate::namei::get_directory(&mnt, root, b"cache", None, &space)?;
+        let graveyard = crate::namei::get_directory(&mnt, root, b"graveyard", None, &space)?;
         let bound = KBox::new(
             Bound {
                 fscache,
@@ -392,10 +432,7 @@ impl Cache {
     /// EIO is reported (a shut-down or failing disk); the admin guide
     /// tells admins to look for this line.
     fn sync(&self, b: &Bound) {
-        let r = {
-            let _secure = Secure::begin(&b.cred);
-            b.mnt.sync()
-        };
+        let r = vfs::secure(&b.cred, || b.mnt.sync());
         if let Err(e) = r {
             if e == EIO {
                 self.io_error(format_args!(
@@ -414,8 +451,9 @@ impl Cache {
                 let found = lists
                     .volumes
                     .values()
-                    .filter(|v| v.vcookie().n_accesses() != 0)
-                    .find_map(|v| v.vcookie().try_get());
+                    .filter_map(|v| v.vcookie(&lists))
+                    .filter(|vc| vc.n_accesses() != 0)
+                    .find_map(|vc| vc.try_get());
                 found
             };
             match found {
@@ -444,11 +482,16 @@ impl Cache {
         loop {
             let (node, vref) = {
                 let mut lists = self.lists.lock();
-                let Some(cursor) = lists.volumes.cursor_back() else {
+                let Some(key) = lists.volumes.cursor_back().map(|c| *c.current().0) else {
                     break;
                 };
-                match cursor.current().1.vcookie().try_get() {
-                    Some(vref) => (cursor.remove_current().1, vref),
+                let vref = lists
+                    .volumes
+                    .get(&key)
+                    .and_then(|v| v.vcookie(&lists))
+                    .and_then(|vc| vc.try_get());
+                match vref {
+                    Some(vref) => (lists.volumes.remove_node(&key), vref),
                     // fscache is freeing it: free_volume will unlist it.
                     None => {
                         drop(lists);
@@ -457,8 +500,10 @@ impl Cache {
                     }
                 }
             };
+            // Found under the lock just above, so removed there.
+            let Some(node) = node else { continue };
             let (_, volume) = node.to_key_value();
-            volume.withdraw();
+            volume.withdraw(&vref);
             drop(vref);
         }
     }
@@ -490,9 +535,19 @@ impl Cache {
             .remove(&(object as *const Object as usize))
     }
 
-    pub(crate) fn add_volume(&self, volume: Arc<Volume>) -> Result {
-        let node = RBTreeNode::new(volume.vcookie_key(), volume, GFP_KERNEL)?;
+    /// Lists `volume` and attaches it to `vcookie`, its fscache volume
+    /// (from the acquire_volume callback, which keeps it live meanwhile);
+    /// from then on fscache's free_volume unlists it, from the volume's
+    /// own cache, before the fscache volume goes (`Lists`' invariant).
+    pub(crate) fn attach_volume(&self, volume: Arc<Volume>, vcookie: &VolumeCookie) -> Result {
+        if volume.vcookie_key() != vcookie.as_ptr() as usize
+            || !core::ptr::eq(&**volume.cache(), self)
+        {
+            return Err(EINVAL);
+        }
+        let node = RBTreeNode::new(volume.vcookie_key(), volume.clone(), GFP_KERNEL)?;
         self.lists.lock().volumes.insert(node);
+        vcookie.set_private(volume);
         Ok(())
     }
 

@@ -12,9 +12,6 @@
 //!   coherency data.
 #![allow(unreachable_pub)]
 
-/// The xattr's name.
-pub const XATTR_NAME: &[u8] = b"user.CacheFiles.cache\0";
-
 /// Size of the fixed part of a data file's xattr.
 pub const OBJECT_HEADER_LEN: usize = 8 + 8 + 1 + 1;
 

@@ -11,7 +11,7 @@ use crate::kext::sync::poll::PollTable;
 use crate::log::pr_err;
 use crate::namei;
 use crate::sys;
-use crate::vfs::{self, Secure};
+use crate::vfs;
 use core::{
     pin::Pin,
     sync::atomic::{AtomicBool, Ordering},
@@ -242,12 +242,13 @@ impl Daemon {
                     pr_err!("{} command requires dirfd to be a directory\n", name);
                     return Err(ENOTDIR);
                 }
-                let _secure = Secure::begin(&b.cred);
-                if verb == Verb::Cull {
-                    namei::cull(&self.cache, &dir, args)
-                } else {
-                    namei::check_in_use(&self.cache, &dir, args)
-                }
+                vfs::secure(&b.cred, || {
+                    if verb == Verb::Cull {
+                        namei::cull(&self.cache, &dir, args)
+                    } else {
+                        namei::check_in_use(&self.cache, &dir, args)
+                    }
+                })
             }
             // Only valid on a cache bound in on-demand mode.
             Verb::Copen => crate::ondemand::copen(&self.cache, args),
@@ -297,7 +298,9 @@ impl MiscDevice for Daemon {
         this.get_ref().write_command(input)
     }
 
-    fn poll(this: Pin<&Self>, table: &PollTable<'_>) -> u32 {
+    fn poll<'a>(this: Pin<&'a Self>, table: &PollTable<'a>) -> u32 {
+        // The queue lives as long as the cache, which this file's object
+        // holds until release.
         table.register_wait(this.get_ref().cache.pollwq());
         this.cache.poll_mask()
     }

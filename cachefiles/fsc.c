@@ -15,9 +15,31 @@ void *fsrs_cookie_key(struct fscache_cookie *cookie)
 	return fscache_get_key(cookie);
 }
 
-void *fsrs_cookie_aux(struct fscache_cookie *cookie)
+/*
+ * Copies a cookie's auxiliary data into @buf, which has room for 255 bytes
+ * (the most aux_len can say), and returns its length. The netfs rewrites
+ * the data when it likes, without a lock (fscache_update_aux()), so it is
+ * copied out, as C's cachefiles copies it, never borrowed.
+ */
+u8 fsrs_cookie_copy_aux(struct fscache_cookie *cookie, u8 *buf)
 {
-	return fscache_get_aux(cookie);
+	u8 len = cookie->aux_len;
+
+	memcpy(buf, fscache_get_aux(cookie), len);
+	return len;
+}
+
+/*
+ * The same for a volume's coherency data, which the netfs rewrites when it
+ * relinquishes the volume (__fscache_relinquish_volume()), even while the
+ * cache is withdrawing it.
+ */
+u8 fsrs_volume_copy_coherency(struct fscache_volume *volume, u8 *buf)
+{
+	u8 len = volume->coherency_len;
+
+	memcpy(buf, volume->coherency, len);
+	return len;
 }
 
 struct fscache_cookie *fsrs_cres_cookie(struct netfs_cache_resources *cres)

@@ -27,7 +27,8 @@ use kernel::{
 #[allow(improper_ctypes)]
 extern "C" {
     fn fsrs_cookie_key(cookie: *mut bindings::fscache_cookie) -> *mut u8;
-    fn fsrs_cookie_aux(cookie: *mut bindings::fscache_cookie) -> *mut u8;
+    fn fsrs_cookie_copy_aux(cookie: *mut bindings::fscache_cookie, buf: *mut u8) -> u8;
+    fn fsrs_volume_copy_coherency(volume: *mut bindings::fscache_volume, buf: *mut u8) -> u8;
     fn fsrs_cres_cookie(
         cres: *mut bindings::netfs_cache_resources,
     ) -> *mut bindings::fscache_cookie;
@@ -54,7 +55,9 @@ pub(crate) mod cookie_flag {
 }
 
 /// A C object's `cache_priv`: only the backend writes it (from callbacks
-/// that fscache, or unbind, serialise), others read it.
+/// that fscache, or unbind, serialise), others read it. What is stored
+/// there is borrowed by callbacks on any thread and taken back on any
+/// thread: it must be `Send + Sync`.
 ///
 /// # Safety
 ///
@@ -65,14 +68,14 @@ unsafe fn private_slot<'a>(field: *mut *mut c_void) -> &'a AtomicPtr<c_void> {
     unsafe { AtomicPtr::from_ptr(field) }
 }
 
-fn set_private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>, data: T) {
+fn set_private<T: ForeignOwnable + Send + Sync>(slot: &AtomicPtr<c_void>, data: T) {
     slot.store(data.into_foreign().cast_mut(), Ordering::Release);
 }
 
 /// # Safety
 ///
 /// A non-null pointer in `slot` must come from `set_private::<T>`.
-unsafe fn take_private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>) -> Option<T> {
+unsafe fn take_private<T: ForeignOwnable + Send + Sync>(slot: &AtomicPtr<c_void>) -> Option<T> {
     // Cleared as it is read, so that it is taken back once.
     let p = slot.swap(core::ptr::null_mut(), Ordering::AcqRel);
     // SAFETY: per the caller.
@@ -83,10 +86,38 @@ unsafe fn take_private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>) -> Option<T>
 ///
 /// A non-null pointer in `slot` must come from `set_private::<T>` and not
 /// be taken back while the borrow lasts.
-unsafe fn private<T: ForeignOwnable>(slot: &AtomicPtr<c_void>) -> Option<T::Borrowed<'_>> {
+unsafe fn private<T: ForeignOwnable + Send + Sync>(
+    slot: &AtomicPtr<c_void>,
+) -> Option<T::Borrowed<'_>> {
     let p = slot.load(Ordering::Acquire);
     // SAFETY: per the caller.
     (!p.is_null()).then(|| unsafe { T::borrow(p) })
+}
+
+/// Up to 255 bytes (a length in a `u8`) copied out of a C object whose
+/// bytes the netfs may rewrite at any time: a cookie's auxiliary data, a
+/// volume's coherency data. Borrowing them instead would be a shared
+/// reference over memory that changes under it.
+pub(crate) struct Copied {
+    len: u8,
+    buf: [u8; u8::MAX as usize],
+}
+
+impl Copied {
+    /// Copies with `copy`, which fills the buffer it is given (room for
+    /// 255 bytes) and returns how many it wrote.
+    fn with(copy: impl FnOnce(*mut u8) -> u8) -> Copied {
+        let mut c = Copied {
+            len: 0,
+            buf: [0; u8::MAX as usize],
+        };
+        c.len = copy(c.buf.as_mut_ptr());
+        c
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
 }
 
 /// A `struct fscache_cache`.
@@ -146,7 +177,9 @@ impl FsCache {
     /// The cache must have been added with a `T` by [`AcquiredCache::add`],
     /// and `T` is only borrowed for `'a`, within the callback that gave
     /// `self` (fscache calls us only between add and withdrawal).
-    pub(crate) unsafe fn private<'a, T: ForeignOwnable>(&'a self) -> Option<T::Borrowed<'a>> {
+    pub(crate) unsafe fn private<'a, T: ForeignOwnable + Send + Sync>(
+        &'a self,
+    ) -> Option<T::Borrowed<'a>> {
         // SAFETY: the field of a cache live while borrowed (type
         // invariant).
         let slot = unsafe { private_slot(addr_of_mut!((*self.as_ptr()).cache_priv)) };
@@ -160,18 +193,28 @@ impl FsCache {
 /// our service from acquisition until this is dropped, which relinquishes
 /// it (`fscache_relinquish_cache()`), once.
 ///
+/// `P` is the private pointer's type: [`Self::add`] hands a `P` to
+/// fscache, whose callbacks borrow it on whatever thread they run, and
+/// [`Self::take_private`] takes it back, maybe on another thread than the
+/// one that added it; both through `&self`. So `P` must be `Send` (it
+/// moves between threads) and `Sync` (callbacks on several threads borrow
+/// it at once), whatever thread holds or shares the `AcquiredCache`.
+///
 /// # Invariants
 ///
 /// Holds the acquisition's reference on `0`, given back exactly once, by
 /// `Drop`, after waiting for every [`ObjectCount`] of the cache to go.
-pub(crate) struct AcquiredCache<P: ForeignOwnable>(NonNull<FsCache>, PhantomData<P>);
+pub(crate) struct AcquiredCache<P: ForeignOwnable + Send + Sync>(NonNull<FsCache>, PhantomData<P>);
 
-// SAFETY: the reference may be given back from any thread.
-unsafe impl<P: ForeignOwnable> Send for AcquiredCache<P> {}
-// SAFETY: shared use is through &FsCache, which is Sync.
-unsafe impl<P: ForeignOwnable> Sync for AcquiredCache<P> {}
+// SAFETY: the reference may be given back from any thread, and the `P`
+// it may hold (in fscache's private pointer) is Send.
+unsafe impl<P: ForeignOwnable + Send + Sync> Send for AcquiredCache<P> {}
+// SAFETY: shared use is through &FsCache, which is Sync, and through add()
+// and take_private(), which move a `P` in or out from whichever thread
+// shares the AcquiredCache: `P` is Send, and Sync for fscache's callbacks.
+unsafe impl<P: ForeignOwnable + Send + Sync> Sync for AcquiredCache<P> {}
 
-impl<P: ForeignOwnable> AcquiredCache<P> {
+impl<P: ForeignOwnable + Send + Sync> AcquiredCache<P> {
     /// fscache_acquire_cache(): the named cache, to be made ready.
     pub(crate) fn acquire(tag: &CStr) -> Result<AcquiredCache<P>> {
         // SAFETY: `tag` is NUL-terminated.
@@ -223,7 +266,7 @@ impl<P: ForeignOwnable> AcquiredCache<P> {
     }
 }
 
-impl<P: ForeignOwnable> core::ops::Deref for AcquiredCache<P> {
+impl<P: ForeignOwnable + Send + Sync> core::ops::Deref for AcquiredCache<P> {
     type Target = FsCache;
 
     fn deref(&self) -> &FsCache {
@@ -232,7 +275,7 @@ impl<P: ForeignOwnable> core::ops::Deref for AcquiredCache<P> {
     }
 }
 
-impl<P: ForeignOwnable> Drop for AcquiredCache<P> {
+impl<P: ForeignOwnable + Send + Sync> Drop for AcquiredCache<P> {
     fn drop(&mut self) {
         // Objects' counts keep the cache's memory in use (ObjectCount).
         self.wait_for_objects();
@@ -304,17 +347,13 @@ impl VolumeCookie {
         }
     }
 
-    pub(crate) fn coherency(&self) -> &[u8] {
-        // SAFETY: the flexible array holds coherency_len bytes, fixed at
-        // acquisition (the netfs rewrites them only at relinquishment,
-        // after the last callback).
-        unsafe {
-            let v = self.as_ptr();
-            core::slice::from_raw_parts(
-                addr_of!((*v).coherency).cast::<u8>(),
-                usize::from((*v).coherency_len),
-            )
-        }
+    /// A copy of the volume's coherency data: the netfs rewrites it when
+    /// it relinquishes the volume, which may be while the cache withdraws
+    /// it or the volume is being created.
+    pub(crate) fn coherency(&self) -> Copied {
+        // SAFETY: the volume is live (type invariant); the shim copies
+        // coherency_len bytes (at most 255) into the 255 the buffer has.
+        Copied::with(|buf| unsafe { fsrs_volume_copy_coherency(self.as_ptr(), buf) })
     }
 
     /// The cache the volume is in.
@@ -358,7 +397,7 @@ pub(crate) trait CachePrivate {
     fn priv_slot(&self) -> &AtomicPtr<c_void>;
 
     /// Attaches our `T` as the private pointer.
-    fn set_private<T: ForeignOwnable>(&self, data: T) {
+    fn set_private<T: ForeignOwnable + Send + Sync>(&self, data: T) {
         set_private(self.priv_slot(), data)
     }
 
@@ -368,7 +407,7 @@ pub(crate) trait CachePrivate {
     ///
     /// A non-null private pointer must come from `set_private::<T>`, and
     /// no borrow of it may outlive this call.
-    unsafe fn take_private<T: ForeignOwnable>(&self) -> Option<T> {
+    unsafe fn take_private<T: ForeignOwnable + Send + Sync>(&self) -> Option<T> {
         // SAFETY: per the caller.
         unsafe { take_private(self.priv_slot()) }
     }
@@ -380,7 +419,7 @@ pub(crate) trait CachePrivate {
     /// A non-null private pointer must come from `set_private::<T>` and
     /// stay attached while the borrow lasts (fscache calls the ops only
     /// between attachment and detachment; operations hold accesses).
-    unsafe fn private<T: ForeignOwnable>(&self) -> Option<T::Borrowed<'_>> {
+    unsafe fn private<T: ForeignOwnable + Send + Sync>(&self) -> Option<T::Borrowed<'_>> {
         // SAFETY: per the caller.
         unsafe { private::<T>(self.priv_slot()) }
     }
@@ -531,12 +570,13 @@ impl Cookie {
         unsafe { core::slice::from_raw_parts(fsrs_cookie_key(self.as_ptr()), len) }
     }
 
-    pub(crate) fn aux(&self) -> &[u8] {
-        let len = usize::from(cookie_field!(self, aux_len));
-        // SAFETY: fscache_get_aux() points at aux_len bytes that live as
-        // long as the cookie; the netfs may update them, as in C (which
-        // copies them out under the same conditions).
-        unsafe { core::slice::from_raw_parts(fsrs_cookie_aux(self.as_ptr()), len) }
+    /// A copy of the cookie's auxiliary data: the netfs rewrites it
+    /// without a lock (fscache_update_aux()), so it is copied, as C's
+    /// cachefiles copies it, never borrowed.
+    pub(crate) fn aux(&self) -> Copied {
+        // SAFETY: the cookie is live (type invariant); the shim copies
+        // aux_len bytes (at most 255) into the 255 the buffer has.
+        Copied::with(|buf| unsafe { fsrs_cookie_copy_aux(self.as_ptr(), buf) })
     }
 
     pub(crate) fn key_hash(&self) -> u32 {

@@ -15,7 +15,7 @@ struct dentry;
 struct inode;
 
 /* fsc.c: fscache's inline API for backends. */
-void *fsrs_cookie_aux(struct fscache_cookie *cookie);
+u8 fsrs_cookie_copy_aux(struct fscache_cookie *cookie, u8 *buf);
 void *fsrs_cookie_key(struct fscache_cookie *cookie);
 void fsrs_count_culled(void);
 void fsrs_count_dio_misfit(void);
@@ -26,6 +26,7 @@ void fsrs_count_read(void);
 void fsrs_count_write(void);
 struct fscache_cookie *fsrs_cres_cookie(struct netfs_cache_resources *cres);
 void fsrs_uncount_object(struct fscache_cache *cache);
+u8 fsrs_volume_copy_coherency(struct fscache_volume *volume, u8 *buf);
 void fsrs_volume_pin_access(struct fscache_volume *volume);
 void fsrs_wait_for_objects(struct fscache_cache *cache);
 

@@ -12,7 +12,7 @@
 //! backing file sits in a spinlock because an invalidation swaps it while
 //! reads are starting.
 
-use crate::cache::{Cache, SpaceFor};
+use crate::cache::{Bound, Cache, SpaceFor};
 use crate::coherency::{self, Content, ObjectCheck};
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::fsc::{cookie_flag, CachePrivate, Cookie, ObjectCount};
@@ -26,7 +26,7 @@ use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei::{self, Name};
 use crate::ondemand;
 use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
-use crate::vfs::{self, Dentry, File, InUse, Secure};
+use crate::vfs::{self, Dentry, File, InUse};
 use crate::volume::Volume;
 use core::mem::ManuallyDrop;
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU8, Ordering};
@@ -208,27 +208,30 @@ impl Object {
             return false;
         };
         cookie.set_private(object.clone());
-        let secure = Secure::begin(&b.cred);
-        let ok = object.look_up_file();
-        kdebug!(
-            "lookup o={:08x} c={:08x} {}: {}\n",
-            object.debug_id,
-            cookie.debug_id(),
-            Name(&object.name),
-            if ok { "ok" } else { "failed" }
-        );
+        let ok = vfs::secure(&b.cred, || {
+            let ok = object.look_up_file();
+            kdebug!(
+                "lookup o={:08x} c={:08x} {}: {}\n",
+                object.debug_id,
+                cookie.debug_id(),
+                Name(&object.name),
+                if ok { "ok" } else { "failed" }
+            );
+            if ok {
+                object.see(ObjRef::SeeLookupCookie);
+                cache.add_object(slot, &object);
+                let _ = object.adjust_size();
+            }
+            ok
+        });
         if !ok {
-            drop(secure);
+            // As in C, after the cache's credentials are reverted.
             object.see(ObjRef::SeeLookupFailed);
             cookie.caching_failed();
             // The caller holds an access on the cookie; withdraw_cookie
             // releases the object once fscache drops it.
             return false;
         }
-        object.see(ObjRef::SeeLookupCookie);
-        cache.add_object(slot, &object);
-        let _ = object.adjust_size();
-        drop(secure);
         true
     }
 
@@ -301,9 +304,12 @@ impl Object {
     /// A new unlinked backing file in the object's fan-out directory, sized
     /// to the object and marked in use.
     pub(crate) fn create_tmpfile(&self) -> Result<ARef<File>> {
-        let cache = self.cache();
-        let b = cache.bound().ok_or(ENOBUFS())?;
-        let _secure = Secure::begin(&b.cred);
+        let b = self.cache().bound().ok_or(ENOBUFS())?;
+        vfs::secure(&b.cred, || self.create_tmpfile_as(b))
+    }
+
+    /// create_tmpfile(), with the cache's credentials in force.
+    fn create_tmpfile_as(&self, b: &Bound) -> Result<ARef<File>> {
         let fan = self.fan()?;
         let file = match inject_write().and_then(|()| vfs::tmpfile(&b.mnt, &fan, &b.cred)) {
             Ok(f) => f,
@@ -428,11 +434,12 @@ impl Object {
     fn check_auxdata(&self, file: &File) -> Result {
         let cookie = self.cookie();
         let aux = cookie.aux();
+        let aux = aux.as_bytes();
         let len = coherency::OBJECT_HEADER_LEN + aux.len();
         let mut buf = [0u8; coherency::MAX_OBJECT_XATTR_LEN];
         let dentry = file.dentry();
-        let read = inject_read()
-            .and_then(|()| vfs::getxattr(&dentry, coherency::XATTR_NAME, &mut buf[..len]));
+        let read =
+            inject_read().and_then(|()| vfs::getxattr(&dentry, vfs::XATTR_NAME, &mut buf[..len]));
         let ino = file.inode().ino();
         let n = match read {
             Ok(n) => n,
@@ -483,12 +490,12 @@ impl Object {
             content_from(self.content.load(Ordering::Relaxed))
         };
         let mut buf = [0u8; coherency::MAX_OBJECT_XATTR_LEN];
-        let n = coherency::encode_object(cookie.object_size(), content, cookie.aux(), &mut buf)
+        let aux = cookie.aux();
+        let n = coherency::encode_object(cookie.object_size(), content, aux.as_bytes(), &mut buf)
             .ok_or(EINVAL)?;
         let dentry = file.dentry();
-        let r = inject_write().and_then(|()| {
-            file.with_write(|| vfs::setxattr(&dentry, coherency::XATTR_NAME, &buf[..n]))
-        });
+        let r = inject_write()
+            .and_then(|()| file.with_write(|| vfs::setxattr(&dentry, vfs::XATTR_NAME, &buf[..n])));
         let (id, inode) = (self.debug_id, file.inode());
         match r {
             Ok(()) => trace::coherency(id, inode.ino(), content as u8, Coherency::SetOk),
@@ -513,7 +520,7 @@ impl Object {
         let Some(b) = cache.bound() else { return };
         let r = inject_remove().and_then(|()| {
             b.mnt
-                .with_write(|| vfs::removexattr(dentry, coherency::XATTR_NAME))
+                .with_write(|| vfs::removexattr(dentry, vfs::XATTR_NAME))
         });
         if let Err(e) = r {
             self.trace_vfs_error(dentry, e, trace::Err::Remxattr);
@@ -570,8 +577,7 @@ impl Object {
         let cookie = self.cookie();
         if new_size < cookie.object_size() {
             if let (Some(file), Some(b)) = (file, self.cache().bound()) {
-                let _secure = Secure::begin(&b.cred);
-                self.shorten(file, new_size);
+                vfs::secure(&b.cred, || self.shorten(file, new_size));
             }
         }
         cookie.set_object_size(new_size);
@@ -708,8 +714,7 @@ impl Object {
         ondemand::clean_object(&object);
         if let Some(file) = object.file() {
             if let Some(b) = object.cache().bound() {
-                let _secure = Secure::begin(&b.cred);
-                object.clean_up(&file);
+                vfs::secure(&b.cred, || object.clean_up(&file));
             }
         }
         detach();
@@ -741,12 +746,13 @@ impl Object {
         if let Some(old) = old {
             if !old_tmpfile {
                 if let (Ok(fan), Some(b)) = (self.fan(), self.cache().bound()) {
-                    let _secure = Secure::begin(&b.cred);
-                    if let Some(inode) = fan.inode() {
-                        let lock = inode.lock_parent();
-                        let (id, why) = (Some(self.debug_id), Kill::Invalidated);
-                        let _ = namei::bury(self.cache(), id, &fan, lock, &old.dentry(), why);
-                    }
+                    vfs::secure(&b.cred, || {
+                        if let Some(inode) = fan.inode() {
+                            let lock = inode.lock_parent();
+                            let (id, why) = (Some(self.debug_id), Kill::Invalidated);
+                            let _ = namei::bury(self.cache(), id, &fan, lock, &old.dentry(), why);
+                        }
+                    });
                 }
             }
             drop(old);
@@ -759,8 +765,7 @@ impl Object {
     pub(crate) fn prepare_to_write(&self) {
         if !self.using_tmpfile() {
             if let Some(b) = self.cache().bound() {
-                let _secure = Secure::begin(&b.cred);
-                let _ = self.set_xattr();
+                let _ = vfs::secure(&b.cred, || self.set_xattr());
             }
         }
     }

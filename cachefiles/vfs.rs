@@ -23,9 +23,16 @@ pub(crate) use crate::kext::fs::{
     xattr::{getxattr, removexattr, setxattr},
 };
 
-/// The cache's credentials in force for the current task until dropped
-/// (C's `cachefiles_begin_secure()`/`cachefiles_end_secure()`).
-pub(crate) use crate::kext::cred::Override as Secure;
+/// The name of the coherency xattr on data files and volume directories
+/// (its layouts: `coherency.rs`).
+pub(crate) const XATTR_NAME: &CStr = kernel::c_str!("user.CacheFiles.cache");
+
+/// Runs `f` with the cache's credentials `cred` in force for the current
+/// task (C's `cachefiles_begin_secure()` before, `cachefiles_end_secure()`
+/// after), and returns what it returns.
+pub(crate) fn secure<R>(cred: &Credential, f: impl FnOnce() -> R) -> R {
+    crate::kext::cred::with_creds(cred, f)
+}
 
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
@@ -87,9 +94,9 @@ pub(crate) fn cache_credential(secid: Option<u32>) -> Result<ARef<Credential>> {
 
 /// Makes `new` the credentials that create files as `root` does (its
 /// owner and security context). The LSM checks the *current* subject
-/// against `root`, so, as in C, call this as the daemon, outside the
-/// cache's [`Secure`]: a policy grants `create_files_as` to the daemon's
-/// domain, not to the cache's context.
+/// against `root`, so, as in C, call this as the daemon, outside
+/// [`secure`]: a policy grants `create_files_as` to the daemon's domain,
+/// not to the cache's context.
 pub(crate) fn create_files_as(mut new: NewCred, root: &Dentry) -> Result<ARef<Credential>> {
     let inode = root.inode().ok_or(ENOENT)?;
     // On error, dropping `new` aborts the credentials.

@@ -3,17 +3,17 @@
 //! 256 fan-out directories `@00`..`@ff` and an xattr with the volume's
 //! coherency data.
 
-use crate::cache::{Cache, SpaceFor};
+use crate::cache::{Bound, Cache, Lists, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
 use crate::error_inject::{inject_read, inject_write};
-use crate::fsc::{CachePrivate, VolumeCookie};
+use crate::fsc::{CachePrivate, VolumeCookie, VolumeRef};
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::error::code::*;
 use crate::key;
 use crate::namei::{self, Dir, Name};
 use crate::trace::{self, Coherency};
-use crate::vfs::{self, Dentry, Secure};
+use crate::vfs::{self, Dentry};
 use core::ptr::NonNull;
 use kernel::{
     new_spinlock,
@@ -35,8 +35,11 @@ struct Dirs {
 /// `vcookie` is the fscache volume this was made for. fscache keeps it
 /// alive while we are attached to it: from acquire_volume until
 /// free_volume, or until the cache's withdrawal, which holds a reference
-/// of its own (`VolumeRef`) across `withdraw()`. Outside those, the
-/// pointer is only compared (the cache's volume list is keyed by it).
+/// of its own (`VolumeRef`) across `withdraw()`. It is dereferenced only
+/// with a proof that it is live: the cache's list holding this volume,
+/// locked (see [`Volume::vcookie`]); otherwise the callback's or the
+/// withdrawal's own reference is used, and this pointer only compared
+/// (the cache's volume list is keyed by it).
 #[pin_data]
 pub(crate) struct Volume {
     cache: Arc<Cache>,
@@ -57,12 +60,18 @@ impl Volume {
         &self.cache
     }
 
-    /// The fscache volume, while we are attached to it (type invariant:
-    /// callers are acquire, free, the withdrawal and set_xattr from them).
-    pub(crate) fn vcookie(&self) -> &VolumeCookie {
-        // SAFETY: live while we are attached to it (type invariant), which
-        // every caller is.
-        unsafe { self.vcookie.as_ref() }
+    /// The fscache volume, borrowed from the cache's volume list while
+    /// its lock is held: a listed volume is attached to its fscache
+    /// volume, which free_volume cannot let go before taking that lock to
+    /// unlist it. `None` if `lists` does not hold this volume.
+    pub(crate) fn vcookie<'a>(&'a self, lists: &'a Lists) -> Option<&'a VolumeCookie> {
+        if !lists.holds_volume(self) {
+            return None;
+        }
+        // SAFETY: listed in `lists`, whose lock the borrow proves held for
+        // 'a: attached and live until unlisted under that lock (`Lists`'
+        // invariant, and ours).
+        Some(unsafe { self.vcookie.as_ref() })
     }
 
     /// The fscache volume's address, the key of the cache's list.
@@ -84,16 +93,14 @@ impl Volume {
         Ok(ARef::from(d))
     }
 
-    /// Stores the volume's coherency data on its directory.
-    pub(crate) fn set_xattr(&self) -> bool {
-        let Ok(dir) = self.dir() else { return false };
-        set_xattr(&self.cache, &dir, self.vcookie())
-    }
-
     /// fscache's acquire_volume: sets the volume up on disk.
     pub(crate) fn acquire(cache: &Arc<Cache>, vcookie: &VolumeCookie) {
         let Some(b) = cache.bound() else { return };
-        let _secure = Secure::begin(&b.cred);
+        vfs::secure(&b.cred, || Self::acquire_as(cache, b, vcookie));
+    }
+
+    /// acquire(), with the cache's credentials in force.
+    fn acquire_as(cache: &Arc<Cache>, b: &Bound, vcookie: &VolumeCookie) {
         let vkey = vcookie.key();
         let mut name = KVec::new();
         if name
@@ -176,11 +183,10 @@ impl Volume {
             GFP_KERNEL,
         );
         let Ok(volume) = volume else { return };
-        if cache.add_volume(volume.clone()).is_err() {
+        if cache.attach_volume(volume.clone(), vcookie).is_err() {
             volume.release_dirs();
             return;
         }
-        vcookie.set_private(volume);
         // Stop fscache waking withdrawers on every access count drop to 0.
         vcookie.pin_access();
     }
@@ -198,11 +204,17 @@ impl Volume {
         self.release_dirs();
     }
 
-    /// Withdrawal by the cache (unbind): saves the coherency data and
-    /// lets the directories go.
-    pub(crate) fn withdraw(&self) {
-        let _ = self.set_xattr();
-        let vcookie = self.vcookie();
+    /// Withdrawal by the cache (unbind), holding `vcookie`, a reference on
+    /// our fscache volume: saves the coherency data and lets the
+    /// directories go.
+    pub(crate) fn withdraw(&self, vcookie: &VolumeRef) {
+        if vcookie.as_ptr() as usize != self.vcookie_key() {
+            // Not ours: nothing of this volume to withdraw.
+            return;
+        }
+        if let Ok(dir) = self.dir() {
+            let _ = set_xattr(&self.cache, &dir, vcookie);
+        }
         // Arc::into_foreign gives the address of the Arc's inner block,
         // which only Arc knows: compare the borrow's target instead.
         // SAFETY: our volumes' private pointers are Arc<Volume>s, and the
@@ -221,12 +233,13 @@ impl Volume {
 fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
     let Some(b) = cache.bound() else { return false };
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
-    let Some(n) = coherency::encode_volume(vcookie.coherency(), &mut buf) else {
+    let coh = vcookie.coherency();
+    let Some(n) = coherency::encode_volume(coh.as_bytes(), &mut buf) else {
         return false;
     };
     let r = inject_write().and_then(|()| {
         b.mnt
-            .with_write(|| vfs::setxattr(dir, coherency::XATTR_NAME, &buf[..n]))
+            .with_write(|| vfs::setxattr(dir, vfs::XATTR_NAME, &buf[..n]))
     });
     if let Some(inode) = dir.inode() {
         let why = match r {
@@ -251,10 +264,10 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
 
 fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> Result {
     let coh = vcookie.coherency();
+    let coh = coh.as_bytes();
     let len = coherency::VOLUME_HEADER_LEN + coh.len();
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
-    let read =
-        inject_read().and_then(|()| vfs::getxattr(dir, coherency::XATTR_NAME, &mut buf[..len]));
+    let read = inject_read().and_then(|()| vfs::getxattr(dir, vfs::XATTR_NAME, &mut buf[..len]));
     let ino = dir.inode().map_or(0, |i| i.ino());
     let traced = |why| trace::vol_coherency(vcookie, ino, why);
     let n = match read {

@@ -13,6 +13,7 @@ mod io;
 #[path = "../rust/kext/mod.rs"]
 mod kext;
 mod key_hash;
+mod log;
 mod proc;
 mod proc_fs;
 mod stats;

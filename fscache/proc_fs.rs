@@ -4,6 +4,7 @@
 //! The only place the fscache crate touches procfs; what the files say is
 //! decided in `proc.rs`.
 
+use crate::log::pr_named;
 use kernel::{bindings, prelude::*};
 
 pub(crate) use crate::kext::seq_file::SeqFile;
@@ -17,7 +18,7 @@ pub(crate) struct ProcEntry {
 impl ProcEntry {
     fn made(path: &'static CStr, pde: *mut bindings::proc_dir_entry) -> Result<Self> {
         if pde.is_null() {
-            pr_err!("cannot create /proc/{}\n", path);
+            pr_named!(Err, ("cannot create /proc/"), path.as_bytes(), ("\n"));
             return Err(ENOMEM);
         }
         Ok(Self { path })

@@ -78,8 +78,10 @@ pub(crate) unsafe fn kfree<T>(p: *mut T) {
 pub(crate) struct AddRemoveLocked<T>(UnsafeCell<T>);
 
 // SAFETY: all access holds the rwsem: the write guard exclusively for
-// `&mut T`, held()'s callers (shared or exclusive) for `&T`.
-unsafe impl<T: Send> Sync for AddRemoveLocked<T> {}
+// `&mut T` (so `T` moves between the threads that take it: `Send`), and
+// held()'s callers, several at once when they hold it shared, for `&T`
+// (so `T` is shared between threads: `Sync`).
+unsafe impl<T: Send + Sync> Sync for AddRemoveLocked<T> {}
 
 fn addremove_sem() -> *mut bindings::rw_semaphore {
     // Only the address is taken (exports.c defines the semaphore).

@@ -24,7 +24,7 @@ use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
 use crate::space;
 use crate::trace::{self, PrepRead};
-use crate::vfs::{File, Inode, Secure};
+use crate::vfs::{self, File, Inode};
 use kernel::{bindings, ffi::c_int, prelude::*, types::ARef};
 use kiocb::Dir;
 use netfs::Subrequest;
@@ -279,8 +279,10 @@ pub(crate) fn prepare_write(
     let Some(b) = object.cache().bound() else {
         return ENOBUFS().to_errno();
     };
-    let _secure = Secure::begin(&b.cred);
-    match prepare_write_range(object, &file, start, len, upper_len, no_space_allocated_yet) {
+    let r = vfs::secure(&b.cred, || {
+        prepare_write_range(object, &file, start, len, upper_len, no_space_allocated_yet)
+    });
+    match r {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -345,9 +347,10 @@ pub(crate) fn issue_write(sub: &Subrequest) {
     }
     let prepared = match object.cache().bound() {
         Some(b) => {
-            let _secure = Secure::begin(&b.cred);
             let upper = len;
-            prepare_write_range(object, &file, &mut start, &mut len, upper, true)
+            vfs::secure(&b.cred, || {
+                prepare_write_range(object, &file, &mut start, &mut len, upper, true)
+            })
         }
         None => Err(ENOBUFS()),
     };
@@ -460,8 +463,7 @@ fn prepare_read_source(
         return server;
     };
     let bsize = i64::from(b.bsize);
-    let _secure = Secure::begin(&b.cred);
-    loop {
+    vfs::secure(&b.cred, || loop {
         match locate(&file, start, len, i_size, bsize, seen) {
             Located::Source(source) => return source,
             Located::Download => (),
@@ -476,7 +478,7 @@ fn prepare_read_source(
             return bindings::netfs_io_source_NETFS_INVALID_READ;
         }
         *flags &= !ondemand;
-    }
+    })
 }
 
 /// Where the cache file's data lies around a read.

@@ -16,7 +16,7 @@ use crate::kext::fs::file::FileDescriptorReservation;
 use crate::kext::netfs::IovIter;
 use crate::object::Object;
 use crate::trace::{self, ObjRef};
-use crate::vfs::{File, Secure};
+use crate::vfs::{self, File};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{
     bindings, c_str,
@@ -154,10 +154,9 @@ impl AnonFile for AnonFd {
         let len = iter.count();
         let mut pos = kiocb.ki_pos();
         let mut aligned = len;
-        {
-            let _secure = Secure::begin(&b.cred);
-            io::prepare_write_range(object, &file, &mut pos, &mut aligned, len, true)?;
-        }
+        vfs::secure(&b.cred, || {
+            io::prepare_write_range(object, &file, &mut pos, &mut aligned, len, true)
+        })?;
         trace::od_fd_write(object.debug_id(), file.inode(), pos, len);
         let n = io::write_sync(object, file, pos, iter)?;
         *kiocb.ki_pos_mut() += n as i64;

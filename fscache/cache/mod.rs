@@ -19,6 +19,7 @@ mod object;
 use object::REGISTRY;
 pub(crate) use object::{nth_held, Cache};
 
+use crate::log::pr_named;
 use crate::trace;
 use core::sync::atomic::Ordering;
 use kernel::bindings::{
@@ -141,7 +142,7 @@ pub(crate) fn lookup(name: Option<&CStr>, is_cache: bool) -> Result<ARef<Cache>>
 pub(crate) fn acquire(name: &CStr) -> Result<ARef<Cache>> {
     let cache = lookup(Some(name), true)?;
     if !cache.set_state_maybe(State::NotPresent, State::Preparing) {
-        pr_warn!("Cache tag {} in use\n", name);
+        pr_named!(Warning, ("Cache tag "), name.as_bytes(), (" in use\n"));
         put_traced(cache, CACHE_PUT_CACHE);
         return Err(EBUSY);
     }
@@ -185,11 +186,10 @@ pub(crate) fn add(
         cache.set_backend(&reg, Some((ops, cache_priv)));
         cache.set_state(State::Active);
     }
-    let ty = object::ops_name(ops);
-    match cache.name() {
-        Some(n) => pr_notice!("Cache \"{}\" added (type {})\n", n, ty),
-        None => pr_notice!("Cache \"(null)\" added (type {})\n", ty),
-    }
+    let ty = object::ops_name(ops).as_bytes();
+    // C's %s prints a null name as "(null)".
+    let name = cache.name().map_or(&b"(null)"[..], |n| n.as_bytes());
+    pr_named!(Notice, ("Cache \""), name, ("\" added (type "), ty, (")\n"));
     Ok(())
 }
 
@@ -197,7 +197,12 @@ pub(crate) fn add(
 pub(crate) fn io_error(cache: &Cache) {
     if cache.set_state_maybe(State::Active, State::GotIoError) {
         if let Some(n) = cache.name() {
-            pr_err!("Cache '{}' stopped due to I/O error\n", n);
+            pr_named!(
+                Err,
+                ("Cache '"),
+                n.as_bytes(),
+                ("' stopped due to I/O error\n")
+            );
         }
     }
 }
@@ -206,7 +211,12 @@ pub(crate) fn io_error(cache: &Cache) {
 pub(crate) fn withdraw(cache: &Cache) {
     let (_, _, objs, _) = cache.counts();
     if let Some(n) = cache.name() {
-        pr_notice!("Withdrawing cache \"{}\" ({} objs)\n", n, objs);
+        pr_named!(
+            Notice,
+            ("Withdrawing cache \""),
+            n.as_bytes(),
+            ("\" ({} objs)\n", objs)
+        );
     }
     cache.set_state(State::Withdrawn);
     // Unpin the access add() pinned, so the count can reach zero.

@@ -208,6 +208,9 @@ pub(crate) struct Registry(KVec<NonNull<Cache>>);
 // SAFETY: the pointers are only dereferenced under the lock (type
 // invariant); caches are Sync.
 unsafe impl Send for Registry {}
+// SAFETY: `&Registry` only reads the pointers and lends the caches, which
+// are Sync, to readers that hold the lock shared, several at once.
+unsafe impl Sync for Registry {}
 
 pub(super) static REGISTRY: AddRemoveLocked<Registry> = AddRemoveLocked::new(Registry(KVec::new()));
 

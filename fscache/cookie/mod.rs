@@ -35,6 +35,7 @@ use crate::cache;
 use crate::cookie_state as cs;
 pub(crate) use crate::cookie_state::State;
 use crate::cookie_sys;
+use crate::log::pr_named;
 use crate::stats;
 use crate::sys;
 use crate::trace;
@@ -161,11 +162,11 @@ impl Cookie {
             letter
         );
         let v = self.volume();
-        pr_err!(
-            "{}-cookie V={:08x} [{}]\n",
-            prefix,
-            v.debug_id(),
-            core::str::from_utf8(v.key_str()).unwrap_or("?")
+        pr_named!(
+            Err,
+            ("{}-cookie V={:08x} [", prefix, v.debug_id()),
+            v.key_str(),
+            ("]\n")
         );
         pr_err!(
             "{}-key=[{}] '{}'\n",

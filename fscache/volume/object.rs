@@ -272,6 +272,9 @@ pub(super) struct Registry {
 // SAFETY: the pointers are only dereferenced under the lock (type
 // invariant); volumes are Sync.
 unsafe impl Send for Registry {}
+// SAFETY: `&Registry` only reads the pointers and lends the volumes, which
+// are Sync, to readers that hold the lock shared, several at once.
+unsafe impl Sync for Registry {}
 
 pub(super) static REGISTRY: AddRemoveLocked<Registry> = AddRemoveLocked::new(Registry {
     all: KVec::new(),

@@ -224,16 +224,19 @@ int fsrs_rename(struct dentry *old_dir, struct dentry *old, struct dentry *new_d
 }
 
 /*
- * A new anonymous-inode file (anon_inode_getfile()), which can then be
- * written at any position and sought (FMODE_PWRITE | FMODE_LSEEK), as a
- * file handed to a daemon to fill a cache file through is.
+ * A new anonymous-inode file (anon_inode_getfile()) that can do what its
+ * table offers, and no more. alloc_file_pseudo() sets FMODE_LSEEK only if
+ * the table has an llseek (vfs_llseek() calls f_op->llseek unchecked once
+ * the flag is set); pwrite(2) and positioned splices need FMODE_PWRITE,
+ * given here only with a write_iter, as a file handed to a daemon to fill
+ * a cache file through has.
  */
-struct file *fsrs_anon_getfile_seekable(const char *name, const struct file_operations *fops,
-					 void *priv, int flags)
+struct file *fsrs_anon_getfile(const char *name, const struct file_operations *fops,
+			       void *priv, int flags)
 {
 	struct file *file = anon_inode_getfile(name, fops, priv, flags);
 
-	if (!IS_ERR(file))
-		file->f_mode |= FMODE_PWRITE | FMODE_LSEEK;
+	if (!IS_ERR(file) && fops->write_iter)
+		file->f_mode |= FMODE_PWRITE;
 	return file;
 }

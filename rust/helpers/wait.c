@@ -24,6 +24,13 @@ void fsrs_wake_up_all(struct wait_queue_head *wq)
 	wake_up_all(wq);
 }
 
+/* Before a polled queue goes: epoll entries still on it unhook themselves
+ * (POLLFREE); the caller then waits an RCU grace period. */
+void fsrs_wake_up_pollfree(struct wait_queue_head *wq)
+{
+	wake_up_pollfree(wq);
+}
+
 void fsrs_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_table_struct *pt)
 {
 	poll_wait(file, wq, pt);

@@ -51,7 +51,7 @@ int fsrs_security_path_unlink(const struct path *dir, struct dentry *d);
 int fsrs_security_path_rename(const struct path *od, struct dentry *o, const struct path *nd, struct dentry *n);
 int fsrs_rename(struct dentry *old_dir, struct dentry *old, struct dentry *new_dir, struct dentry *new);
 struct file_operations;
-struct file *fsrs_anon_getfile_seekable(const char *name, const struct file_operations *fops,
-					 void *priv, int flags);
+struct file *fsrs_anon_getfile(const char *name, const struct file_operations *fops,
+			       void *priv, int flags);
 
 #endif

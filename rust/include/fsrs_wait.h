@@ -11,6 +11,7 @@ struct poll_table_struct;
 
 void fsrs_init_waitqueue(struct wait_queue_head *wq);
 void fsrs_wake_up_all(struct wait_queue_head *wq);
+void fsrs_wake_up_pollfree(struct wait_queue_head *wq);
 void fsrs_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_table_struct *pt);
 void fsrs_wait_on_bit(unsigned long *word, int bit);
 bool fsrs_wait_on_bit_timeout(unsigned long *word, int bit, unsigned long timeout);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Credentials: `ARef<Credential>` counts a reference (get_cred/put_cred),
-//! [`NewCred`] is a set being prepared, [`Override`] puts a set in force for
-//! the current task. Upstream: `kernel::cred::Credential` (6.13), whose
-//! names this follows; the other two have no upstream equivalent.
+//! [`NewCred`] is a set being prepared, [`with_creds`] runs a closure with
+//! a set in force for the current task. Upstream: `kernel::cred::Credential`
+//! (6.13), whose names this follows; the other two have no upstream
+//! equivalent.
 
 use super::fs::inode::Inode;
-use core::{marker::PhantomData, ptr::NonNull};
+use core::ptr::NonNull;
 use kernel::{
     bindings,
     error::{to_result, Error},
@@ -76,8 +77,8 @@ impl Credential {
 pub struct NewCred(NonNull<bindings::cred>);
 
 impl NewCred {
-    /// Copies the task's current (subjective) credentials: inside an
-    /// [`Override`], the overriding ones.
+    /// Copies the task's current (subjective) credentials: inside
+    /// [`with_creds`], the overriding ones.
     pub fn prepare() -> Result<NewCred> {
         // SAFETY: prepare_creds() has no precondition; it copies the
         // current task's subjective credentials.
@@ -134,36 +135,22 @@ impl Drop for NewCred {
     }
 }
 
-/// Credentials in force for the current task until dropped
-/// (`override_creds()`/`revert_creds()`).
+/// Runs `f` with `cred` in force for the current task
+/// (`override_creds()` before, `revert_creds()` after), and returns what
+/// it returns.
 ///
-/// # Invariants
-///
-/// `old` is what `override_creds()` returned on this task; the overriding
-/// credentials are borrowed for `'a`, so they outlive the override. Not
-/// `Send`: reverted on the task that overrode.
-#[must_use = "the override ends at once if the guard is dropped"]
-pub struct Override<'a> {
-    old: *const bindings::cred,
-    _cred: PhantomData<&'a Credential>,
-}
-
-impl<'a> Override<'a> {
-    /// Puts `cred` in force for the current task.
-    pub fn begin(cred: &'a Credential) -> Self {
-        // SAFETY: `cred` is valid and outlives the guard (borrowed for 'a).
-        let old = unsafe { bindings::override_creds(cred.as_ptr()) };
-        // INVARIANT: what override_creds() returned, on this task.
-        Override {
-            old,
-            _cred: PhantomData,
-        }
-    }
-}
-
-impl Drop for Override<'_> {
-    fn drop(&mut self) {
-        // SAFETY: restores what override_creds() returned (type invariant).
-        unsafe { bindings::revert_creds(self.old) };
-    }
+/// A closure rather than a guard: overrides nest as calls do, so each is
+/// reverted on the task that made it, after every override made inside
+/// it, and none can be forgotten (`mem::forget`) or dropped out of order,
+/// which would leave the task on the wrong credentials.
+pub fn with_creds<R>(cred: &Credential, f: impl FnOnce() -> R) -> R {
+    // SAFETY: `cred` is valid and referenced for the whole call, so it
+    // outlives the override, which is reverted below.
+    let old = unsafe { bindings::override_creds(cred.as_ptr()) };
+    let r = f();
+    // SAFETY: `old` is what override_creds() returned on this task, and
+    // every override `f` made has been reverted by now (they nest as calls
+    // do), so ours is the one in force.
+    unsafe { bindings::revert_creds(old) };
+    r
 }

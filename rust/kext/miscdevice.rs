@@ -53,8 +53,14 @@ pub trait MiscDevice: Sized {
     }
 
     /// Serves poll(2): registers on the wait queues that will signal a
-    /// change, and returns the `EPOLL*` mask that holds now.
-    fn poll(_device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>, _table: &PollTable<'_>) -> u32 {
+    /// change, and returns the `EPOLL*` mask that holds now. The table
+    /// takes only queues borrowed for `'a`, the borrow of the file's
+    /// object: queues that live until the file's release, after every
+    /// poller of the file is gone.
+    fn poll<'a>(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'a>,
+        _table: &PollTable<'a>,
+    ) -> u32 {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -270,9 +276,12 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
     // SAFETY: the arguments of this poll call, valid while it runs; the
     // file is open and referenced by the caller.
     let (file, table) = unsafe { (File::from_raw_file(file), table) };
-    // SAFETY: `file` and `table` are this poll call's arguments, valid
-    // while it runs.
+    // SAFETY: the file is open, per the contract; its object stays until
+    // release.
+    let device = unsafe { device::<T>(file.as_ptr()) };
+    // SAFETY: `file` and `table` are this poll call's arguments, and the
+    // table lives only during it; its lifetime is the device borrow's
+    // (T::poll() ties them), which lasts until release, as the object does.
     let table = unsafe { PollTable::from_raw(file, table) };
-    // SAFETY: the file is open, per the contract.
-    T::poll(unsafe { device::<T>(file.as_ptr()) }, &table)
+    T::poll(device, &table)
 }

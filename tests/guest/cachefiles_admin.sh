@@ -4,8 +4,8 @@
 # 1) bind records the default tag "CacheFiles" even when it then fails, so
 #    a later "tag" is EEXIST;
 # 2) a cache directory and a tag with non-ASCII bytes are used byte for
-#    byte (bind, /proc/fs/fscache/caches, the log lines, with C's
-#    "CacheFiles: " prefix);
+#    byte (bind, /proc/fs/fscache/caches, the log lines of cachefiles, with
+#    C's "CacheFiles: " prefix, and of fscache);
 # 3) bind calls set_create_files_as() as the daemon, not under the cache's
 #    credentials (tests/kunit/cred_probe.c watches the subject);
 # 4) a writeback that began before the cache was withdrawn writes no more
@@ -60,6 +60,13 @@ check "log: 'CacheFiles: File cache on $tag unregistering'" \
 	grep -q "CacheFiles: File cache on $tag unregistering\$" /tmp/dmesg
 check "no line with the module-name prefix 'cachefiles: '" \
 	sh -c '! grep -q "cachefiles: " /tmp/dmesg'
+# fscache's own lines about the cache print the tag as C's %s does, byte
+# for byte (ours once escaped its non-ASCII bytes: t\xc3\xa4g\xc3\xa9).
+grep -F "ache \"" /tmp/dmesg
+check "log (fscache): 'Cache \"$tag\" added' byte for byte" \
+	grep -qF "Cache \"$tag\" added (type cachefiles)" /tmp/dmesg
+check "log (fscache): 'Withdrawing cache \"$tag\"' byte for byte" \
+	grep -qF "Withdrawing cache \"$tag\" (" /tmp/dmesg
 
 # --- 3. The subject of set_create_files_as() ---------------------------------
 # One more bind, of a plain ASCII directory, so that a bind has reached the

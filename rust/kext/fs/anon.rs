@@ -26,7 +26,7 @@ use kernel::{
 #[allow(improper_ctypes)]
 extern "C" {
     // rust/helpers/fs.c
-    fn fsrs_anon_getfile_seekable(
+    fn fsrs_anon_getfile(
         name: *const c_char,
         fops: *const bindings::file_operations,
         priv_: *mut core::ffi::c_void,
@@ -46,7 +46,8 @@ pub trait AnonFile: Sized {
     }
 
     /// Serves write(2)/pwrite(2): writes `iter` at `kiocb`'s position and
-    /// moves the position; returns the byte count taken.
+    /// moves the position; returns the byte count taken. Without it, the
+    /// file cannot be written (EINVAL) and pwrite(2) gets ESPIPE.
     fn write_iter(
         _this: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
         _kiocb: &mut Kiocb<'_>,
@@ -55,7 +56,8 @@ pub trait AnonFile: Sized {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Serves lseek(2).
+    /// Serves lseek(2). Without it, the file is not seekable: lseek(2)
+    /// gets ESPIPE (the VFS sets `FMODE_LSEEK` only with an `llseek`).
     fn llseek(
         _this: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
         _pos: i64,
@@ -117,6 +119,8 @@ impl<T: AnonFile> AnonFops<T> {
         let mut ops: bindings::file_operations = unsafe { core::mem::zeroed() };
         ops.owner = owner;
         ops.release = Some(fops_release::<T>);
+        // The file's FMODE_PWRITE and FMODE_LSEEK follow these two
+        // (new_file()), so a file never claims an op its table lacks.
         if T::HAS_WRITE_ITER {
             ops.write_iter = Some(fops_write_iter::<T>);
         }
@@ -152,8 +156,11 @@ macro_rules! anon_fops {
 }
 
 /// A new anonymous file named `name` (`[name]` in /proc/*/fd), opened
-/// with `flags`, writable at any position and seekable, holding `this`
-/// until its last close calls [`AnonFile::release`].
+/// with `flags`, holding `this` until its last close calls
+/// [`AnonFile::release`]. It is seekable if `T` has an `llseek` and
+/// writable at any position (pwrite(2)) if `T` has a `write_iter`: the
+/// file's mode follows `fops`, which has those ops exactly when `T` does,
+/// so the VFS never calls an op the table lacks.
 pub fn new_file<T: AnonFile>(
     name: &'static CStr,
     fops: &'static AnonFops<T>,
@@ -162,10 +169,9 @@ pub fn new_file<T: AnonFile>(
 ) -> Result<ARef<File>> {
     let p = this.into_foreign();
     // SAFETY: `name` and `fops` are static; `p` is handed to the file,
-    // whose release gives it back to T::release().
-    let f = unsafe {
-        fsrs_anon_getfile_seekable(name.as_char_ptr(), &fops.0, p.cast_mut(), flags as c_int)
-    };
+    // whose release gives it back to T::release(). The file's mode offers
+    // only the ops `fops` has (fsrs_anon_getfile()).
+    let f = unsafe { fsrs_anon_getfile(name.as_char_ptr(), &fops.0, p.cast_mut(), flags as c_int) };
     match returned(f) {
         // SAFETY: a new file, whose reference is ours.
         Ok(f) => Ok(unsafe { File::adopt(f) }),

@@ -6,19 +6,20 @@ use super::idmap;
 use kernel::{
     bindings,
     error::{to_result, Error},
-    ffi::{c_char, c_int, c_void},
+    ffi::{c_int, c_void},
     prelude::*,
+    str::CStr,
 };
 
 /// Reads an xattr into `buf`; returns the length read.
-pub fn getxattr(d: &Dentry, name: &[u8], buf: &mut [u8]) -> Result<usize> {
-    // SAFETY: the dentry is pinned, `name` is NUL-terminated (checked by
-    // the callers' constants), `buf` is writable for its length.
+pub fn getxattr(d: &Dentry, name: &CStr, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: the dentry is pinned, `name` is NUL-terminated (a `CStr`),
+    // `buf` is writable for its length.
     let n = unsafe {
         bindings::vfs_getxattr(
             idmap(),
             d.as_ptr(),
-            name.as_ptr() as *const c_char,
+            name.as_char_ptr(),
             buf.as_mut_ptr() as *mut c_void,
             buf.len(),
         )
@@ -30,13 +31,13 @@ pub fn getxattr(d: &Dentry, name: &[u8], buf: &mut [u8]) -> Result<usize> {
 }
 
 /// Sets an xattr (the caller holds write access to the mount).
-pub fn setxattr(d: &Dentry, name: &[u8], value: &[u8]) -> Result {
+pub fn setxattr(d: &Dentry, name: &CStr, value: &[u8]) -> Result {
     // SAFETY: as for getxattr; `value` is readable for its length.
     to_result(unsafe {
         bindings::vfs_setxattr(
             idmap(),
             d.as_ptr(),
-            name.as_ptr() as *const c_char,
+            name.as_char_ptr(),
             value.as_ptr() as *const c_void,
             value.len(),
             0,
@@ -45,9 +46,7 @@ pub fn setxattr(d: &Dentry, name: &[u8], value: &[u8]) -> Result {
 }
 
 /// Removes an xattr (the caller holds write access to the mount).
-pub fn removexattr(d: &Dentry, name: &[u8]) -> Result {
+pub fn removexattr(d: &Dentry, name: &CStr) -> Result {
     // SAFETY: as for getxattr.
-    to_result(unsafe {
-        bindings::vfs_removexattr(idmap(), d.as_ptr(), name.as_ptr() as *const c_char)
-    })
+    to_result(unsafe { bindings::vfs_removexattr(idmap(), d.as_ptr(), name.as_char_ptr()) })
 }
