@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Prototypes of cachefiles.ko's own C shims (fsc.c, params.c, trace.c);
- * the shared ones are in rust/include/. Rust declares them in fsc.rs,
+ * the shared ones are in include/. Rust declares them in fsc.rs,
  * sys.rs, error_inject.rs and trace.rs. */
 #ifndef FSRS_CACHEFILES_HELPERS_H
 #define FSRS_CACHEFILES_HELPERS_H

@@ -6,7 +6,7 @@
  */
 #include <linux/cred.h>
 #include <linux/security.h>
-#include "../include/fsrs_cred.h"
+#include "../../include/fsrs_cred.h"
 
 int fsrs_security_secctx_to_secid(const char *secdata, u32 seclen, u32 *secid)
 {

@@ -14,7 +14,7 @@
 #include <linux/namei.h>
 #include <linux/security.h>
 #include <linux/sched.h>
-#include "../include/fsrs_fs.h"
+#include "../../include/fsrs_fs.h"
 
 /* Dentries and inodes. */
 

@@ -3,7 +3,7 @@
  * C shims for the kernel abstractions (rust/kext): reference counts.
  */
 #include <linux/refcount.h>
-#include "../include/fsrs_refcount.h"
+#include "../../include/fsrs_refcount.h"
 
 bool fsrs_refcount_inc_not_zero(refcount_t *r)
 {

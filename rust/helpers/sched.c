@@ -6,7 +6,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/preempt.h>
-#include "../include/fsrs_sched.h"
+#include "../../include/fsrs_sched.h"
 
 /* might_sleep(): with CONFIG_DEBUG_ATOMIC_SLEEP, a splat when called in
  * atomic context. */

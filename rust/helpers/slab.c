@@ -3,7 +3,7 @@
  * Named slab caches for rust/kext/slab.rs.
  */
 #include <linux/slab.h>
-#include "../include/fsrs_slab.h"
+#include "../../include/fsrs_slab.h"
 
 /* Hardware-cache aligned, as the C modules make their object jars. */
 struct kmem_cache *fsrs_kmem_cache_create(const char *name, unsigned int size,

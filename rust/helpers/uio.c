@@ -8,7 +8,7 @@
 #include <linux/ioprio.h>
 #include <linux/sched/mm.h>
 #include <linux/uio.h>
-#include "../include/fsrs_uio.h"
+#include "../../include/fsrs_uio.h"
 
 /* Direct I/O on a backing file. */
 

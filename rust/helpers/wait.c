@@ -10,7 +10,7 @@
 #include <linux/wait_bit.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
-#include "../include/fsrs_wait.h"
+#include "../../include/fsrs_wait.h"
 
 /* Wait queues, for poll. */
 

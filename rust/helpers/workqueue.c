@@ -3,7 +3,7 @@
  * C shims for the kernel abstractions (rust/kext): the system work queue.
  */
 #include <linux/workqueue.h>
-#include "../include/fsrs_workqueue.h"
+#include "../../include/fsrs_workqueue.h"
 
 bool fsrs_schedule_work(struct work_struct *work)
 {

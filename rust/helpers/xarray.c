@@ -5,7 +5,7 @@
  * inlines.
  */
 #include <linux/xarray.h>
-#include "../include/fsrs_xarray.h"
+#include "../../include/fsrs_xarray.h"
 
 /* An allocating xarray: ids from 0 (XA_FLAGS_ALLOC) or from 1 (ALLOC1). */
 void fsrs_xa_init_alloc(struct xarray *xa, bool from_one)

@@ -7,7 +7,7 @@
 # 1. fsrs-ondemand (tests/guest/tools/fsrs-ondemand.c), a minimal C
 #    daemon: every file exact, a remount served from the cache without
 #    asking the daemon again.
-# 2. fsrs-ondemandd (ondemandd/), our daemon: a plain image and one whose
+# 2. fsrs-ondemandd (ondemand/), our daemon: a plain image and one whose
 #    data is in a separate blob (chunk-indexed, as nydus images are),
 #    each file exact, a remount with no READ, an unknown blob refused
 #    with an error to the mount, and failover: the daemon hangs in the
