@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # What an admin and a daemon see of cachefiles where ours once differed
-# from C (issue 10), one boot per cell:
+# from C, one boot per cell:
 # 1) bind records the default tag "CacheFiles" even when it then fails, so
 #    a later "tag" is EEXIST;
 # 2) a cache directory and a tag with non-ASCII bytes are used byte for
@@ -15,7 +15,7 @@
 #    where the stack passes through cachefiles.ko), swept across the
 #    lookup, creation and first write of one file after another, leaves
 #    every file reading right, and the daemon's exit still unbinds while
-#    all of them are open (an object that missed the cache's list, bug 6,
+#    all of them are open (an object that missed the cache's list once
 #    kept unbind waiting for ever; that one allocation is then failed on
 #    its own);
 #    objects are in the named slab cachefiles_object_jar, as in C;
@@ -187,7 +187,7 @@ echo "failures injected in $injected of $N files; cache: $(grep ' fsrs$' /proc/f
 dmesg | grep -c "FAULT_INJECTION: forcing a failure" | sed 's/^/failslab reports: /'
 check "every file reads back right while its allocations fail" [ -z "$bad" ] || echo "wrong:$bad"
 check "allocations under cachefiles were failed" [ "$injected" -ge $((N / 2)) ]
-# Bug 6 exactly: the one allocation that puts an object on the cache's
+# The one allocation that puts an object on the cache's
 # list fails (the stack filter narrowed to the function that makes it).
 # Ours fails the lookup, so the file is read around the cache and unbind
 # has nothing it cannot withdraw; before the fix the allocation came after

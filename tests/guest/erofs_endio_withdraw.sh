@@ -2,7 +2,7 @@
 # timeout: 240
 # cpus: 2
 # erofs-image: fsrsblob
-# An object's last put in a read's completion (issue 10, bug 7), on two
+# An object's last put in a read's completion, on two
 # CPUs, on the C cachefiles and then ours:
 # erofs (fscache mode) ends its cache operation inside the read's
 # completion, so on another CPU the cache can withdraw the object before

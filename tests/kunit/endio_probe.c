@@ -8,7 +8,7 @@
  * inline, in the read's completion context. Once the operation has ended,
  * the object can be withdrawn; if that finishes before cachefiles drops
  * the kiocb, the kiocb holds the object's last reference and its put runs
- * in interrupt context (issue 10, bug 7). Nothing the cache does there may
+ * in interrupt context. Nothing the cache does there may
  * sleep or take a lock taken with interrupts enabled elsewhere. The window
  * is a few instructions wide; this probe makes it as wide as the
  * withdrawal takes, so the test hits it every time. It needs two CPUs:
