@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 240
 # cpus: 2
+# boot: shared
+# leak-scan: boot
 # erofs-image: fsrsblob
 # An object's last put in a read's completion, on two
 # CPUs, on the C cachefiles and then ours:

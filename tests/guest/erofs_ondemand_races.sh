@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 480
 # cpus: 2
+# boot: shared
+# leak-scan: boot
 # erofs-image: fsrsblob fsrsblob2
 # The on-demand mode's race windows, each made as wide as the other side
 # takes (tests/guest/tools/fsrs-odrace.c, with tests/kunit/hold_probe.c
