@@ -11,9 +11,10 @@
 //! credentials) are always released in the daemon's process context.
 
 use crate::daemon_cmd::Limits;
-use crate::fsc::{AcquiredCache, CachePrivate, VolumeCookie};
+use crate::interface::Backend;
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
+use crate::kext::fscache::{self, AcquiredCache, VolumeSlot};
 use crate::kext::slab::SlabArc;
 use crate::kext::sync::once::OnceBox;
 use crate::kext::sync::poll::WaitQueue;
@@ -64,7 +65,7 @@ pub(crate) enum SpaceFor {
 /// after unbind, which withdraws it and waits for its objects, and when
 /// no one can borrow it any more.
 pub(crate) struct Bound {
-    pub(crate) fscache: AcquiredCache<Arc<Cache>>,
+    pub(crate) fscache: AcquiredCache<Backend>,
     pub(crate) mnt: Mount,
     pub(crate) store: Dir,
     pub(crate) graveyard: Dir,
@@ -246,8 +247,8 @@ impl Cache {
         );
         if verdict == Verdict::Stop {
             match why {
-                SpaceFor::Write => crate::fsc::stats::no_write_space(),
-                SpaceFor::Create => crate::fsc::stats::no_create_space(),
+                SpaceFor::Write => fscache::stats::no_write_space(),
+                SpaceFor::Create => fscache::stats::no_create_space(),
                 SpaceFor::Check => (),
             }
         }
@@ -320,7 +321,7 @@ impl Cache {
 
     fn bind_to(
         self: &Arc<Self>,
-        fscache: AcquiredCache<Arc<Cache>>,
+        fscache: AcquiredCache<Backend>,
         dir: &CStr,
         secid: Option<u32>,
         limits: &Limits,
@@ -349,7 +350,7 @@ impl Cache {
     /// force: the cache's directories, then fscache's cache goes online.
     fn bind_as(
         self: &Arc<Self>,
-        fscache: AcquiredCache<Arc<Cache>>,
+        fscache: AcquiredCache<Backend>,
         mnt: Mount,
         root: &Dentry,
         cred: ARef<Credential>,
@@ -387,7 +388,7 @@ impl Cache {
         let b = self.bound.set(bound).map_err(|_| EBUSY)?;
         // fscache's private pointer holds a reference on the cache until
         // unbind takes it back.
-        let r = b.fscache.add(&crate::interface::CACHE_OPS.0, self.clone());
+        let r = b.fscache.add(self.clone());
         if let Err(e) = r {
             // SAFETY: nothing else can have borrowed it: fscache refused the
             // cache, so no callback ran, and the daemon's commands are
@@ -416,9 +417,8 @@ impl Cache {
             "File cache on {} unregistering\n",
             Name(b.fscache.name().as_bytes())
         );
-        b.fscache.withdraw();
         // fscache calls us no more: its reference on us goes.
-        drop(b.fscache.take_private());
+        drop(b.fscache.withdraw());
         self.withdraw_fscache_volumes();
         self.withdraw_objects();
         b.fscache.wait_for_objects();
@@ -539,7 +539,12 @@ impl Cache {
     /// (from the acquire_volume callback, which keeps it live meanwhile);
     /// from then on fscache's free_volume unlists it, from the volume's
     /// own cache, before the fscache volume goes (`Lists`' invariant).
-    pub(crate) fn attach_volume(&self, volume: Arc<Volume>, vcookie: &VolumeCookie) -> Result {
+    pub(crate) fn attach_volume(
+        &self,
+        volume: Arc<Volume>,
+        vcookie: &fscache::Volume,
+        slot: VolumeSlot<'_, Backend>,
+    ) -> Result {
         if volume.vcookie_key() != vcookie.as_ptr() as usize
             || !core::ptr::eq(&**volume.cache(), self)
         {
@@ -547,11 +552,11 @@ impl Cache {
         }
         let node = RBTreeNode::new(volume.vcookie_key(), volume.clone(), GFP_KERNEL)?;
         self.lists.lock().volumes.insert(node);
-        vcookie.set_private(volume);
+        slot.attach(volume);
         Ok(())
     }
 
-    pub(crate) fn remove_volume(&self, vcookie: &VolumeCookie) -> Option<Arc<Volume>> {
+    pub(crate) fn remove_volume(&self, vcookie: &fscache::Volume) -> Option<Arc<Volume>> {
         self.lists
             .lock()
             .volumes

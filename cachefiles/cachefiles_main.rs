@@ -15,7 +15,6 @@ mod coherency;
 mod daemon;
 mod daemon_cmd;
 mod error_inject;
-mod fsc;
 mod interface;
 mod io;
 #[path = "../rust/kext/mod.rs"]
@@ -76,8 +75,9 @@ impl kernel::Module for CacheFiles {
 impl Drop for CacheFiles {
     fn drop(&mut self) {
         // No cache is left (each held the device open), but the last I/O
-        // frees may still be queued (io.rs): they run our code.
-        io::flush_deferred();
+        // frees and on-demand re-opens may still be queued on fscache's
+        // work queue (io/kiocb.rs, ondemand/): they run our code.
+        kext::fscache::flush_workqueue();
         pr_info!("Unloading (fscache-rs)\n");
     }
 }

@@ -1,34 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Prototypes of cachefiles.ko's own C shims (fsc.c, params.c, trace.c);
- * the shared ones are in include/. Rust declares them in fsc.rs,
- * sys.rs, error_inject.rs and trace.rs. */
+/* Prototypes of cachefiles.ko's own C shims (params.c, trace.c, vfs.c);
+ * the shared ones are in include/. Rust declares them in sys.rs,
+ * error_inject.rs, trace.rs and vfs.rs. */
 #ifndef FSRS_CACHEFILES_HELPERS_H
 #define FSRS_CACHEFILES_HELPERS_H
 
 #include <linux/types.h>
 
-struct fscache_cookie;
-struct fscache_cache;
 struct fscache_volume;
-struct netfs_cache_resources;
 struct dentry;
 struct inode;
-
-/* fsc.c: fscache's inline API for backends. */
-u8 fsrs_cookie_copy_aux(struct fscache_cookie *cookie, u8 *buf);
-void *fsrs_cookie_key(struct fscache_cookie *cookie);
-void fsrs_count_culled(void);
-void fsrs_count_dio_misfit(void);
-void fsrs_count_no_create_space(void);
-void fsrs_count_no_write_space(void);
-void fsrs_count_object(struct fscache_cache *cache);
-void fsrs_count_read(void);
-void fsrs_count_write(void);
-struct fscache_cookie *fsrs_cres_cookie(struct netfs_cache_resources *cres);
-void fsrs_uncount_object(struct fscache_cache *cache);
-u8 fsrs_volume_copy_coherency(struct fscache_volume *volume, u8 *buf);
-void fsrs_volume_pin_access(struct fscache_volume *volume);
-void fsrs_wait_for_objects(struct fscache_cache *cache);
 
 /* vfs.c: what cachefiles requires of directories and of a cache's root. */
 bool fsrs_dir_ops_ok(const struct inode *inode);

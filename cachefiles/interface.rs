@@ -1,159 +1,149 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The `fscache_cache_ops` table: fscache's calls into the backend. Each
-//! entry point turns the C pointers it is given into our types and calls
-//! the safe code in `volume.rs`, `object.rs` and `io.rs`.
+//! cachefiles as an fscache backend ([`Backend`]): the `fscache_cache_ops`
+//! and `netfs_cache_ops` it provides, through the shared layer's
+//! `#[vtable]` traits (`kext::fscache`), each calling the logic of
+//! `volume.rs`, `object.rs` and `io/`.
 
 use crate::cache::Cache;
-use crate::fsc::{CachePrivate, Cookie, VolumeCookie};
+use crate::io;
+use crate::kext::error::code::*;
+use crate::kext::fscache::{
+    self, CacheBackend, CacheResources, Cookie, IoSource, NetfsCacheOps, ObjectSlot, ReadHole,
+    Subrequest, VolumeSlot, WantState,
+};
+use crate::kext::netfs::{Completion, IovIter};
 use crate::kext::slab::SlabArc;
 use crate::object::Object;
 use crate::volume::Volume;
-use kernel::{bindings, sync::Arc};
+use kernel::{
+    c_str,
+    ffi::c_int,
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+};
 
-/// An ops table for C: only read, by any thread.
-#[repr(transparent)]
-pub(crate) struct Ops<T>(pub(crate) T);
+/// cachefiles, as fscache and netfs see it. fscache's private pointers
+/// hold: for a cache, a reference on our [`Cache`] (from bind until
+/// unbind); for a volume, one on our [`Volume`]; for a cookie, one on its
+/// [`Object`] (from lookup until withdrawal).
+pub(crate) struct Backend;
 
-// SAFETY: the tables are immutable statics of function pointers and a
-// pointer to a static string.
-unsafe impl<T> Sync for Ops<T> {}
+#[vtable]
+impl CacheBackend for Backend {
+    const NAME: &'static CStr = c_str!("cachefiles");
 
-/// The ops fscache_add_cache() registers.
-pub(crate) static CACHE_OPS: Ops<bindings::fscache_cache_ops> = Ops(bindings::fscache_cache_ops {
-    name: kernel::c_str!("cachefiles").as_char_ptr(),
-    acquire_volume: Some(acquire_volume),
-    free_volume: Some(free_volume),
-    lookup_cookie: Some(lookup_cookie),
-    withdraw_cookie: Some(withdraw_cookie),
-    resize_cookie: Some(resize_cookie),
-    invalidate_cookie: Some(invalidate_cookie),
-    begin_operation: Some(crate::io::ops::begin_operation),
-    prepare_to_write: Some(prepare_to_write),
-});
+    type CachePtr = Arc<Cache>;
+    type VolumePtr = Arc<Volume>;
+    type ObjectPtr = SlabArc<Object>;
 
-/// The cache a volume belongs to, with a reference of our own.
-///
-/// # Safety
-///
-/// `vcookie` must be a volume of one of our caches, in a callback.
-unsafe fn cache_of(vcookie: &VolumeCookie) -> Option<Arc<Cache>> {
-    // SAFETY: our caches are added with an Arc<Cache> (Cache::bind_to)
-    // and fscache calls us only between add and withdrawal, so the Arc is
-    // attached for the callback.
-    unsafe { vcookie.cache().private::<Arc<Cache>>() }.map(Arc::from)
-}
+    fn acquire_volume(
+        cache: ArcBorrow<'_, Cache>,
+        volume: &fscache::Volume,
+        slot: VolumeSlot<'_, Self>,
+    ) {
+        Volume::acquire(&cache.into(), volume, slot);
+    }
 
-/// # Safety
-///
-/// Called by fscache with a live volume being acquired in our cache.
-unsafe extern "C" fn acquire_volume(volume: *mut bindings::fscache_volume) {
-    // SAFETY: per the contract, live for the callback.
-    let vcookie = unsafe { VolumeCookie::from_raw(volume) };
-    // SAFETY: fscache calls acquire_volume only for volumes of caches we
-    // added, during the callback.
-    let Some(cache) = (unsafe { cache_of(vcookie) }) else {
-        return;
-    };
-    Volume::acquire(&cache, vcookie);
-}
+    fn free_volume(volume: &fscache::Volume, data: Arc<Volume>) {
+        data.free(volume);
+    }
 
-/// # Safety
-///
-/// Called by fscache with a volume it is freeing.
-unsafe extern "C" fn free_volume(volume: *mut bindings::fscache_volume) {
-    // SAFETY: per the contract, live for the callback.
-    let vcookie = unsafe { VolumeCookie::from_raw(volume) };
-    // SAFETY: our volumes' private pointers are Arc<Volume>s
-    // (Volume::acquire()); taking it clears it, so it is taken back once.
-    if let Some(v) = unsafe { vcookie.take_private::<Arc<Volume>>() } {
-        v.free(vcookie);
+    fn lookup_cookie(
+        volume: ArcBorrow<'_, Volume>,
+        cookie: &Cookie,
+        slot: ObjectSlot<'_, Self>,
+    ) -> Result {
+        match Object::lookup(cookie, volume.into(), slot) {
+            true => Ok(()),
+            false => Err(ENOBUFS()),
+        }
+    }
+
+    fn withdraw_cookie(cookie: &Cookie, object: &Object) {
+        Object::withdraw(object.arc(), cookie);
+    }
+
+    fn resize_cookie(res: &CacheResources<Self>, object: &Object, new_size: u64) {
+        object.resize(res.file().as_deref(), new_size);
+    }
+
+    fn invalidate_cookie(_cookie: &Cookie, object: &Object) -> Result {
+        match object.invalidate() {
+            true => Ok(()),
+            false => Err(ENOBUFS()),
+        }
+    }
+
+    fn begin_operation(res: &CacheResources<Self>, want: WantState) -> Result {
+        io::begin_operation(res, want)
+    }
+
+    fn prepare_to_write(_cookie: &Cookie, object: &Object) {
+        object.prepare_to_write();
     }
 }
 
-/// # Safety
-///
-/// Called by fscache with a live cookie (it holds an access on it).
-unsafe extern "C" fn lookup_cookie(cookie: *mut bindings::fscache_cookie) -> bool {
-    // SAFETY: per the contract, live for the callback.
-    let cookie = unsafe { Cookie::from_raw(cookie) };
-    let Some(vcookie) = cookie.volume() else {
-        return false;
-    };
-    // SAFETY: our volumes' private pointers are Arc<Volume>s
-    // (Volume::acquire()); it stays attached while the volume has cookies
-    // (free_volume comes after the last) and while a lookup holds its
-    // access (unbind withdraws the cache first, which waits for accesses
-    // to end). We take a reference of our own.
-    match unsafe { vcookie.private::<Arc<Volume>>() } {
-        Some(volume) => Object::lookup(cookie, volume.into()),
-        None => false,
+#[vtable]
+impl NetfsCacheOps for Backend {
+    fn read(
+        res: &CacheResources<Self>,
+        start: i64,
+        iter: &IovIter,
+        read_hole: ReadHole,
+        done: Completion,
+    ) -> Result {
+        io::read(res, start, iter, read_hole, done)
     }
-}
 
-/// # Safety
-///
-/// Called by fscache with a live cookie whose object we made.
-unsafe extern "C" fn withdraw_cookie(cookie: *mut bindings::fscache_cookie) {
-    // SAFETY: per the contract, live for the callback.
-    let c = unsafe { Cookie::from_raw(cookie) };
-    // SAFETY: cache_priv is ours (set by lookup_cookie); a reference of our
-    // own is taken while it is borrowed.
-    let Some(object) = (unsafe { object_of(c) }).map(Object::arc) else {
-        return;
-    };
-    Object::withdraw(object, c, || {
-        // SAFETY: lookup_cookie's SlabArc<Object>, taken back once
-        // (fscache withdraws a cookie once per successful lookup); no
-        // borrow of it is left.
-        drop(unsafe { c.take_private::<SlabArc<Object>>() });
-    });
-}
-
-/// The object attached to a cookie, borrowed for the callback.
-///
-/// # Safety
-///
-/// `cookie` must be live with an object attached (fscache only calls the
-/// object ops between a successful lookup and withdrawal).
-pub(crate) unsafe fn object_of(cookie: &Cookie) -> Option<&Object> {
-    // SAFETY: per the contract: cache_priv holds the SlabArc<Object> that
-    // lookup attached, until withdrawal, which cannot overlap the borrow.
-    unsafe { cookie.private::<SlabArc<Object>>() }
-}
-
-/// # Safety
-///
-/// Called by fscache with a live cookie with an object attached.
-unsafe extern "C" fn invalidate_cookie(cookie: *mut bindings::fscache_cookie) -> bool {
-    // SAFETY: per the contract, live for the callback.
-    let c = unsafe { Cookie::from_raw(cookie) };
-    // SAFETY: per the contract.
-    match unsafe { object_of(c) } {
-        Some(o) => o.invalidate(),
-        None => false,
+    fn write(res: &CacheResources<Self>, start: i64, iter: &IovIter, done: Completion) -> c_int {
+        io::write(res, start, iter, done)
     }
-}
 
-/// # Safety
-///
-/// Called by fscache with a live cookie with an object attached.
-unsafe extern "C" fn prepare_to_write(cookie: *mut bindings::fscache_cookie) {
-    // SAFETY: per the contract, live for the callback.
-    let c = unsafe { Cookie::from_raw(cookie) };
-    // SAFETY: per the contract.
-    if let Some(o) = unsafe { object_of(c) } {
-        o.prepare_to_write();
+    fn issue_write(sub: &Subrequest<Self>, done: Completion) {
+        io::issue_write(sub, done)
     }
-}
 
-/// # Safety
-///
-/// Called by fscache with the resources of an operation in progress.
-unsafe extern "C" fn resize_cookie(cres: *mut bindings::netfs_cache_resources, new_size: i64) {
-    // SAFETY: per the contract: an operation's resources, lent for the
-    // call, on one of our cookies.
-    let res = unsafe { crate::io::Resources::from_raw(cres) };
-    if let Some(o) = res.object() {
-        o.resize(res.file().as_deref(), new_size as u64);
+    fn prepare_read(sub: &Subrequest<Self>, i_size: u64) -> IoSource {
+        let (start, ino) = (sub.start(), sub.netfs_ino());
+        sub.with_len_flags(|len, flags| {
+            io::prepare_read(sub.resources(), start, len, i_size as i64, flags, ino)
+        })
+    }
+
+    fn prepare_write_subreq(sub: &Subrequest<Self>) {
+        io::prepare_write_subreq(sub)
+    }
+
+    fn prepare_write(
+        res: &CacheResources<Self>,
+        start: &mut i64,
+        len: &mut usize,
+        upper_len: usize,
+        _i_size: i64,
+        no_space_allocated_yet: bool,
+    ) -> Result {
+        io::prepare_write(res, start, len, upper_len, no_space_allocated_yet)
+    }
+
+    fn prepare_ondemand_read(
+        res: &CacheResources<Self>,
+        start: i64,
+        len: &mut usize,
+        i_size: i64,
+        flags: &mut usize,
+        ino: u64,
+    ) -> IoSource {
+        io::prepare_read(res, start, len, i_size, flags, ino)
+    }
+
+    fn query_occupancy(
+        res: &CacheResources<Self>,
+        start: i64,
+        len: usize,
+        granularity: usize,
+        data_start: &mut i64,
+        data_len: &mut usize,
+    ) -> Result {
+        io::query_occupancy(res, start, len, granularity, data_start, data_len)
     }
 }

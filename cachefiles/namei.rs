@@ -295,7 +295,7 @@ pub(crate) fn cull(cache: &Cache, dir: &Dentry, name: &[u8]) -> Result {
         }
     }
     bury(cache, None, dir, dlock, &victim, Kill::WasCulled).map_err(cull_error)?;
-    crate::fsc::stats::culled();
+    crate::kext::fscache::stats::culled();
     Ok(())
 }
 

@@ -15,11 +15,12 @@
 use crate::cache::{Bound, Cache, SpaceFor};
 use crate::coherency::{self, Content, ObjectCheck};
 use crate::error_inject::{inject_read, inject_remove, inject_write};
-use crate::fsc::{cookie_flag, CachePrivate, Cookie, ObjectCount};
+use crate::interface::Backend;
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
+use crate::kext::fscache::{cookie::flags as cookie_flag, Cookie, ObjectCount, ObjectSlot};
 use crate::kext::slab::{InJar, Jar, SlabArc};
 use crate::key;
 use crate::log::{pr_err, pr_notice, pr_warn};
@@ -100,7 +101,7 @@ impl Object {
             None
         };
         let object = SlabArc::pin_init(pin_init!(Object {
-            cookie: ManuallyDrop::new(cookie.pin()),
+            cookie: ManuallyDrop::new(ARef::from(cookie)),
             volume: ManuallyDrop::new(volume),
             count,
             file <- new_spinlock!(None, "cachefiles_object"),
@@ -195,19 +196,26 @@ impl Object {
             .io_error(format_args!("{} [o={:08x}]", msg, self.debug_id));
     }
 
-    /// fscache's lookup_cookie: finds or creates the backing file.
-    pub(crate) fn lookup(cookie: &Cookie, volume: Arc<Volume>) -> bool {
+    /// fscache's lookup_cookie: finds or creates the backing file. The
+    /// object goes into `slot` (the cookie's private pointer) before the
+    /// search, and stays there whatever it finds, as in C: fscache
+    /// withdraws it.
+    pub(crate) fn lookup(
+        cookie: &Cookie,
+        volume: Arc<Volume>,
+        slot: ObjectSlot<'_, Backend>,
+    ) -> bool {
         let cache = volume.cache().clone();
         let Some(b) = cache.bound() else { return false };
         // Allocated first: from here on nothing may fail that would leave
         // the object unlisted (see Cache::reserve_object_slot()).
-        let Ok(slot) = Cache::reserve_object_slot() else {
+        let Ok(listed) = Cache::reserve_object_slot() else {
             return false;
         };
         let Ok(object) = Object::new(cookie, volume) else {
             return false;
         };
-        cookie.set_private(object.clone());
+        slot.attach(object.clone());
         let ok = vfs::secure(&b.cred, || {
             let ok = object.look_up_file();
             kdebug!(
@@ -219,7 +227,7 @@ impl Object {
             );
             if ok {
                 object.see(ObjRef::SeeLookupCookie);
-                cache.add_object(slot, &object);
+                cache.add_object(listed, &object);
                 let _ = object.adjust_size();
             }
             ok
@@ -693,9 +701,9 @@ impl Object {
     }
 
     /// fscache's withdraw_cookie: the cookie is going, or the cache is.
-    /// `object` is the cookie's (a reference of the caller's); `detach`
-    /// takes it off the cookie, which C does last.
-    pub(crate) fn withdraw(object: SlabArc<Object>, cookie: &Cookie, detach: impl FnOnce()) {
+    /// `object` is the cookie's (a reference of the caller's); it is taken
+    /// off the cookie when this returns, last, as C does.
+    pub(crate) fn withdraw(object: SlabArc<Object>, cookie: &Cookie) {
         kdebug!(
             "withdraw o={:08x} c={:08x}{}\n",
             object.debug_id,
@@ -717,7 +725,6 @@ impl Object {
                 vfs::secure(&b.cred, || object.clean_up(&file));
             }
         }
-        detach();
         object.trace_put(ObjRef::PutDetach);
         drop(object);
     }
@@ -780,7 +787,7 @@ impl PinnedDrop for Object {
     fn drop(self: Pin<&mut Self>) {
         // The last put of an object may drop the last cookie pin (which
         // takes fscache's hash-bucket and /proc locks) and the volume
-        // (dentries): never in atomic context (io.rs defers the frees of
+        // (dentries): never in atomic context (io/kiocb.rs defers the frees of
         // completions). Checked on every drop by the debug kernel.
         crate::kext::sched::might_sleep();
         // SAFETY: we do not move out of the pinned object; the two

@@ -7,7 +7,8 @@
 //! An object is named by its debug id; `None` stands for C's NULL object
 //! (printed as 0, or as ffffffff by unlink and rename).
 
-use crate::vfs::{Dentry, Inode};
+use crate::kext::fs::{dentry::Dentry, inode::Inode};
+use crate::kext::fscache::{IoSource, Volume};
 use kernel::{bindings, ffi::c_int};
 
 // Only pointers to these C types cross; their layout does not matter here.
@@ -209,13 +210,13 @@ pub(crate) fn mkdir(dir: &Dentry, subdir: &Dentry) {
 
 pub(crate) fn tmpfile(obj: u32, backer: &Inode) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_tmpfile(obj, backer.as_ptr()) }
 }
 
 pub(crate) fn link(obj: u32, backer: &Inode) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_link(obj, backer.as_ptr()) }
 }
 
@@ -237,7 +238,7 @@ pub(crate) fn coherency(obj: u32, ino: u64, content: u8, why: Coherency) {
 }
 
 /// The volume's coherency check or update (the event reads its id).
-pub(crate) fn vol_coherency(vcookie: &crate::fsc::VolumeCookie, ino: u64, why: Coherency) {
+pub(crate) fn vol_coherency(vcookie: &Volume, ino: u64, why: Coherency) {
     // SAFETY: the volume is live while borrowed; the event reads its id.
     unsafe { fsrs_trace_vol_coherency(vcookie.as_ptr(), ino, why as c_int) }
 }
@@ -248,7 +249,7 @@ pub(crate) fn prep_read(
     start: i64,
     len: usize,
     flags: u16,
-    source: i32,
+    source: IoSource,
     why: PrepRead,
     cache_inode: u64,
     netfs_inode: u64,
@@ -262,7 +263,7 @@ pub(crate) fn prep_read(
             start,
             len,
             flags,
-            source,
+            source.as_raw() as c_int,
             why as c_int,
             cache_inode,
             netfs_inode,
@@ -272,54 +273,54 @@ pub(crate) fn prep_read(
 
 pub(crate) fn read(obj: u32, backer: &Inode, start: i64, len: usize) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_read(obj, backer.as_ptr(), start, len) }
 }
 
 pub(crate) fn write(obj: u32, backer: &Inode, start: i64, len: usize) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_write(obj, backer.as_ptr(), start, len) }
 }
 
 pub(crate) fn trunc(obj: u32, backer: &Inode, from: i64, to: i64, why: Trunc) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_trunc(obj, backer.as_ptr(), from, to, why as c_int) }
 }
 
 pub(crate) fn mark_active(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_mark_active(has, id, inode.as_ptr()) }
 }
 
 pub(crate) fn mark_failed(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_mark_failed(has, id, inode.as_ptr()) }
 }
 
 pub(crate) fn mark_inactive(obj: Option<u32>, inode: &Inode) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_mark_inactive(has, id, inode.as_ptr()) }
 }
 
 pub(crate) fn vfs_error(obj: Option<u32>, backer: &Inode, error: i32, why: Err) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_vfs_error(has, id, backer.as_ptr(), error, why as c_int) }
 }
 
 pub(crate) fn io_error(obj: Option<u32>, backer: &Inode, error: i32, why: Err) {
     let (has, id) = split(obj);
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_io_error(has, id, backer.as_ptr(), error, why as c_int) }
 }
 
@@ -354,7 +355,7 @@ pub(crate) fn od_cread(obj: u32, msg_id: u32) {
 
 pub(crate) fn od_fd_write(obj: u32, backer: &Inode, start: i64, len: usize) {
     // SAFETY: an `Inode` is a reference-holding view of a pinned dentry
-    // or file of the caller's (vfs.rs), so the inode is alive for the call.
+    // or file of the caller's (kext::fs), so the inode is alive for the call.
     unsafe { fsrs_trace_od_fd_write(obj, backer.as_ptr(), start, len) }
 }
 

@@ -6,10 +6,11 @@
 use crate::cache::{Bound, Cache, Lists, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
 use crate::error_inject::{inject_read, inject_write};
-use crate::fsc::{CachePrivate, VolumeCookie, VolumeRef};
+use crate::interface::Backend;
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::error::code::*;
+use crate::kext::fscache::{self, VolumeRef, VolumeSlot};
 use crate::key;
 use crate::namei::{self, Dir, Name};
 use crate::trace::{self, Coherency};
@@ -43,14 +44,14 @@ struct Dirs {
 #[pin_data]
 pub(crate) struct Volume {
     cache: Arc<Cache>,
-    vcookie: NonNull<VolumeCookie>,
+    vcookie: NonNull<fscache::Volume>,
     /// Released when fscache frees or the cache withdraws the volume.
     #[pin]
     dirs: SpinLock<Option<Dirs>>,
 }
 
 // SAFETY: `vcookie` is only dereferenced under the type invariant and
-// VolumeCookie is Sync; the other fields are Send and Sync.
+// fscache::Volume is Sync; the other fields are Send and Sync.
 unsafe impl Send for Volume {}
 // SAFETY: see `Send`.
 unsafe impl Sync for Volume {}
@@ -64,7 +65,7 @@ impl Volume {
     /// its lock is held: a listed volume is attached to its fscache
     /// volume, which free_volume cannot let go before taking that lock to
     /// unlist it. `None` if `lists` does not hold this volume.
-    pub(crate) fn vcookie<'a>(&'a self, lists: &'a Lists) -> Option<&'a VolumeCookie> {
+    pub(crate) fn vcookie<'a>(&'a self, lists: &'a Lists) -> Option<&'a fscache::Volume> {
         if !lists.holds_volume(self) {
             return None;
         }
@@ -93,14 +94,24 @@ impl Volume {
         Ok(ARef::from(d))
     }
 
-    /// fscache's acquire_volume: sets the volume up on disk.
-    pub(crate) fn acquire(cache: &Arc<Cache>, vcookie: &VolumeCookie) {
+    /// fscache's acquire_volume: sets the volume up on disk; what `slot`
+    /// is given becomes `vcookie`'s private pointer.
+    pub(crate) fn acquire(
+        cache: &Arc<Cache>,
+        vcookie: &fscache::Volume,
+        slot: VolumeSlot<'_, Backend>,
+    ) {
         let Some(b) = cache.bound() else { return };
-        vfs::secure(&b.cred, || Self::acquire_as(cache, b, vcookie));
+        vfs::secure(&b.cred, || Self::acquire_as(cache, b, vcookie, slot));
     }
 
     /// acquire(), with the cache's credentials in force.
-    fn acquire_as(cache: &Arc<Cache>, b: &Bound, vcookie: &VolumeCookie) {
+    fn acquire_as(
+        cache: &Arc<Cache>,
+        b: &Bound,
+        vcookie: &fscache::Volume,
+        slot: VolumeSlot<'_, Backend>,
+    ) {
         let vkey = vcookie.key();
         let mut name = KVec::new();
         if name
@@ -183,7 +194,7 @@ impl Volume {
             GFP_KERNEL,
         );
         let Ok(volume) = volume else { return };
-        if cache.attach_volume(volume.clone(), vcookie).is_err() {
+        if cache.attach_volume(volume.clone(), vcookie, slot).is_err() {
             volume.release_dirs();
             return;
         }
@@ -199,7 +210,7 @@ impl Volume {
     /// fscache's free_volume: the netfs is done with the volume.
     /// fscache's free_volume, with the reference its private pointer
     /// held.
-    pub(crate) fn free(self: Arc<Self>, vcookie: &VolumeCookie) {
+    pub(crate) fn free(self: Arc<Self>, vcookie: &fscache::Volume) {
         drop(self.cache.remove_volume(vcookie));
         self.release_dirs();
     }
@@ -215,22 +226,19 @@ impl Volume {
         if let Ok(dir) = self.dir() {
             let _ = set_xattr(&self.cache, &dir, vcookie);
         }
-        // Arc::into_foreign gives the address of the Arc's inner block,
-        // which only Arc knows: compare the borrow's target instead.
-        // SAFETY: our volumes' private pointers are Arc<Volume>s, and the
-        // borrow ends before the pointer is taken back below.
-        let ours =
-            unsafe { vcookie.private::<Arc<Volume>>() }.is_some_and(|v| core::ptr::eq(&*v, self));
-        if ours {
-            // SAFETY: as in free(); the caller's withdrawal holds the
-            // volume and serialises this with free_volume.
-            drop(unsafe { vcookie.take_private::<Arc<Volume>>() });
+        // fscache's reference on this volume goes, if it is this one (the
+        // fscache cache is withdrawn: unbind does that first).
+        if let Some(b) = self.cache.bound() {
+            drop(
+                b.fscache
+                    .take_volume_if(vcookie, |v| core::ptr::eq(&**v, self)),
+            );
         }
         self.release_dirs();
     }
 }
 
-fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
+fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &fscache::Volume) -> bool {
     let Some(b) = cache.bound() else { return false };
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
     let coh = vcookie.coherency();
@@ -262,7 +270,7 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> bool {
     }
 }
 
-fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: &VolumeCookie) -> Result {
+fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: &fscache::Volume) -> Result {
     let coh = vcookie.coherency();
     let coh = coh.as_bytes();
     let len = coherency::VOLUME_HEADER_LEN + coh.len();

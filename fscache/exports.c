@@ -67,7 +67,7 @@ EXPORT_SYMBOL(fscache_resume_after_invalidation);
 EXPORT_SYMBOL(fscache_caching_failed);
 EXPORT_SYMBOL(fscache_withdraw_cookie);
 
-/* I/O API (io.rs, entry points in abi.rs). */
+/* I/O API (io/, entry points in abi.rs). */
 EXPORT_SYMBOL(__fscache_begin_read_operation);
 EXPORT_SYMBOL(__fscache_begin_write_operation);
 EXPORT_SYMBOL(fscache_wait_for_operation);

@@ -7,6 +7,7 @@
  */
 #include "../rust/helpers/cred.c"
 #include "../rust/helpers/fs.c"
+#include "../rust/helpers/fscache.c"
 #include "../rust/helpers/refcount.c"
 #include "../rust/helpers/sched.c"
 #include "../rust/helpers/slab.c"

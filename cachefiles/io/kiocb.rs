@@ -16,8 +16,8 @@
 //! final puts to work items.
 
 use crate::error_inject::{inject_read, inject_write};
-use crate::fsc::cookie_flag;
 use crate::kext::error::code::*;
+use crate::kext::fscache::{self, cookie::flags as cookie_flag};
 use crate::kext::netfs::{Completion, IovIter};
 use crate::kext::slab::SlabArc;
 use crate::object::Object;
@@ -31,7 +31,7 @@ use kernel::{
     impl_has_work, new_work,
     prelude::*,
     types::ARef,
-    workqueue::{self, Work, WorkItem},
+    workqueue::{Work, WorkItem},
 };
 
 // Only pointers to these C types cross; their layout does not matter here.
@@ -98,24 +98,6 @@ impl WorkItem for Kiocb {
 // SAFETY: a Kiocb moves to a work item only to be dropped. Its file,
 // object and completion are Send; the kiocb is ours.
 unsafe impl Send for Kiocb {}
-
-/// fscache's work queue, which outlives us (we depend on fscache) and
-/// which module exit flushes (`flush_deferred`): deferred I/O frees and
-/// on-demand re-opens run on it.
-pub(crate) fn fscache_queue() -> &'static workqueue::Queue {
-    // SAFETY: fscache_wq is allocated at fscache's init, before any module
-    // that uses fscache can load, and destroyed at its exit, after.
-    unsafe { workqueue::Queue::from_raw(bindings::fscache_wq) }
-}
-
-/// Waits for the I/O frees deferred to a work item (module exit: their
-/// code is ours).
-pub(crate) fn flush_deferred() {
-    // SAFETY: fscache_wq is valid (see fscache_queue()); flushing it may
-    // sleep, and module exit is process context. (flush_workqueue() is
-    // a macro over this that only adds a check for the system queues.)
-    unsafe { bindings::__flush_workqueue(bindings::fscache_wq) };
-}
 
 /// What an I/O is: a read (with the invalidation counter it began under)
 /// or a write (with the blocks it promised).
@@ -214,8 +196,9 @@ impl Kiocb {
                 drop(ki);
             } else {
                 // The work is ours alone (never queued before), so this
-                // queues it.
-                fscache_queue().enqueue(ki);
+                // queues it. fscache's queue outlives us (we depend on
+                // fscache), and module exit flushes it.
+                fscache::workqueue().enqueue(ki);
             }
         }
     }

@@ -3,22 +3,20 @@
 //! before each: where a read's data comes from, whether a write may go
 //! ahead and how it is aligned.
 //!
-//! Layout: `ops.rs` is the `netfs_cache_ops` table and its trampolines,
-//! `netfs.rs` the backend's view of netfs's resources and subrequests,
-//! `kiocb.rs` the asynchronous direct I/O; this file is the logic, in safe
-//! Rust over them.
+//! Layout: `kiocb.rs` is the asynchronous direct I/O; this file is the
+//! logic, in safe Rust over it and the shared layer's view of netfs's
+//! resources and subrequests (`kext::fscache`). The `netfs_cache_ops`
+//! table that calls it is `interface.rs`'s.
 
 mod kiocb;
-mod netfs;
-pub(crate) mod ops;
-
-pub(crate) use kiocb::{flush_deferred, fscache_queue};
-pub(crate) use netfs::Resources;
 
 use crate::cache::SpaceFor;
 use crate::error_inject::{inject_read, inject_remove};
-use crate::fsc::{self, cookie_flag};
+use crate::interface::Backend;
 use crate::kext::error::code::*;
+use crate::kext::fscache::{
+    self, cookie::flags as cookie_flag, subrequest, IoSource, ReadHole, WantState,
+};
 use crate::kext::netfs::{Completion, IovIter};
 use crate::log::pr_err;
 use crate::object::{Object, DIO_BLOCK_SIZE};
@@ -27,7 +25,10 @@ use crate::trace::{self, PrepRead};
 use crate::vfs::{self, File, Inode};
 use kernel::{bindings, ffi::c_int, prelude::*, types::ARef};
 use kiocb::Dir;
-use netfs::Subrequest;
+
+/// An operation's resources and a subrequest, on one of our cookies.
+type Resources = fscache::CacheResources<Backend>;
+type Subrequest = fscache::Subrequest<Backend>;
 
 const PAGE_SIZE: u64 = kernel::page::PAGE_SIZE as u64;
 /// The largest single read or write (INT_MAX rounded down to a page).
@@ -36,27 +37,17 @@ const SEEK_DATA: u32 = bindings::SEEK_DATA;
 const SEEK_HOLE: u32 = bindings::SEEK_HOLE;
 
 /// fscache's begin_operation: attaches our ops and the backing file.
-pub(crate) fn begin_operation(res: &Resources, want: bindings::fscache_want_state) -> bool {
-    let Some(object) = res.object() else {
-        return false;
-    };
+pub(crate) fn begin_operation(res: &Resources, want: WantState) -> Result {
+    let object = res.object().ok_or(ENOBUFS())?;
     // Only the first begin attaches (the file reference is taken then).
     if !res.has_file() {
         res.attach(object.file());
     }
-    if !res.has_file() && want != bindings::fscache_want_state_FSCACHE_WANT_PARAMS {
+    if !res.has_file() && want != WantState::PARAMS {
         pr_err!("failed to get cres->file\n");
-        return false;
+        return Err(ENOBUFS());
     }
-    true
-}
-
-/// netfs's end_operation: lets go of the file and the cookie's access.
-pub(crate) fn end_operation(res: &Resources) {
-    drop(res.detach());
-    if let Some(cookie) = res.cookie() {
-        cookie.end_io_access();
-    }
+    Ok(())
 }
 
 /// netfs's read: `iter`'s length from the backing file at `start`, by
@@ -65,19 +56,22 @@ pub(crate) fn read(
     res: &Resources,
     start: i64,
     iter: &IovIter,
-    read_hole: bindings::netfs_read_from_hole,
+    read_hole: ReadHole,
     done: Completion,
-) -> c_int {
+) -> Result {
     // Before submission, the completion gets the error or, on success,
     // the bytes done without I/O.
-    let presub = |done: Completion, ret: isize, skipped: usize| -> c_int {
+    let presub = |done: Completion, ret: isize, skipped: usize| -> Result {
         done.call(if ret < 0 { ret } else { skipped as isize }, false);
-        ret as c_int
+        match ret {
+            0.. => Ok(()),
+            e => Err(Error::from_errno(e as c_int)),
+        }
     };
-    if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_READ) {
+    if !res.wait_for(WantState::READ) {
         return presub(done, ENOBUFS().to_errno() as isize, 0);
     }
-    fsc::stats::read();
+    fscache::stats::read();
     let Some(object) = res.object() else {
         return presub(done, ENOBUFS().to_errno() as isize, 0);
     };
@@ -86,9 +80,9 @@ pub(crate) fn read(
     };
     let len = iter.count();
     let mut skipped = 0usize;
-    if read_hole != bindings::netfs_read_from_hole_NETFS_READ_HOLE_IGNORE {
-        let zero_fill = |done: Completion| -> c_int {
-            if read_hole == bindings::netfs_read_from_hole_NETFS_READ_HOLE_FAIL {
+    if read_hole != ReadHole::IGNORE {
+        let zero_fill = |done: Completion| -> Result {
+            if read_hole == ReadHole::FAIL {
                 return presub(done, ENODATA().to_errno() as isize, 0);
             }
             iter.zero(len);
@@ -113,8 +107,8 @@ pub(crate) fn read(
     };
     let traced = |inode: &Inode| trace::read(id, inode, pos, len - skipped);
     match kiocb::start(file, object.arc(), pos, dir, done, iter, traced) {
-        Ok(ret) if ret == -(bindings::EIOCBQUEUED as isize) || ret > 0 => 0,
-        Ok(ret) => ret as c_int,
+        Ok(ret) if ret == -(bindings::EIOCBQUEUED as isize) || ret >= 0 => Ok(()),
+        Ok(ret) => Err(Error::from_errno(ret as c_int)),
         Err((e, done)) => presub(done, e.to_errno() as isize, skipped),
     }
 }
@@ -127,7 +121,7 @@ fn do_write(
     iter: &IovIter,
     done: Completion,
 ) -> c_int {
-    fsc::stats::write();
+    fscache::stats::write();
     let cache = object.cache();
     let Some(b) = cache.bound() else {
         done.call(ENOBUFS().to_errno() as isize, false);
@@ -155,7 +149,7 @@ pub(crate) fn write_sync(
     start: i64,
     iter: &IovIter,
 ) -> Result<usize> {
-    fsc::stats::write();
+    fscache::stats::write();
     let b = object.cache().bound().ok_or(ENOBUFS())?;
     let len = iter.count() as u64;
     let blocks = space::write_blocks(len, b.bshift);
@@ -177,7 +171,7 @@ pub(crate) fn write(res: &Resources, start: i64, iter: &IovIter, done: Completio
         done.call(e.to_errno() as isize, false);
         e.to_errno()
     };
-    if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_WRITE) {
+    if !res.wait_for(WantState::WRITE) {
         return fail(done, ENOBUFS());
     }
     let Some(object) = res.object() else {
@@ -208,7 +202,7 @@ pub(crate) fn prepare_write_range(
     let pos = round_down(*start as u64, PAGE_SIZE) as i64;
     if pos != *start || *len > upper_len {
         // Probably a streaming write cached while culling held the cookie.
-        fsc::stats::dio_misfit();
+        fscache::stats::dio_misfit();
         return Err(ENOBUFS());
     }
     *len = crate::object::round_up(*len as u64, PAGE_SIZE) as usize;
@@ -241,7 +235,7 @@ pub(crate) fn prepare_write_range(
     if hole as u64 >= end {
         return Ok(());
     }
-    fsc::stats::no_write_space();
+    fscache::stats::no_write_space();
     if let Err(e) = inject_remove().and_then(|()| file.punch_hole(pos, *len as i64)) {
         cache.io_error(format_args!(
             "CacheFiles: fallocate failed ({})\n [o={:08x}]",
@@ -260,56 +254,42 @@ pub(crate) fn prepare_write(
     len: &mut usize,
     upper_len: usize,
     no_space_allocated_yet: bool,
-) -> c_int {
-    let Some(object) = res.object() else {
-        return ENOBUFS().to_errno();
-    };
+) -> Result {
+    let object = res.object().ok_or(ENOBUFS())?;
     let file = match res.file() {
         Some(f) => f,
         None => {
-            if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_WRITE) {
-                return ENOBUFS().to_errno();
+            if !res.wait_for(WantState::WRITE) {
+                return Err(ENOBUFS());
             }
-            match res.file() {
-                Some(f) => f,
-                None => return ENOBUFS().to_errno(),
-            }
+            res.file().ok_or(ENOBUFS())?
         }
     };
-    let Some(b) = object.cache().bound() else {
-        return ENOBUFS().to_errno();
-    };
-    let r = vfs::secure(&b.cred, || {
+    let b = object.cache().bound().ok_or(ENOBUFS())?;
+    vfs::secure(&b.cred, || {
         prepare_write_range(object, &file, start, len, upper_len, no_space_allocated_yet)
-    });
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    })
 }
 
 /// netfs's prepare_write_subreq: the stream's limits, and the operation
 /// must have a file by now.
 pub(crate) fn prepare_write_subreq(sub: &Subrequest) {
-    sub.set_stream_limits(MAX_RW_COUNT, bindings::BIO_MAX_VECS);
+    sub.set_stream_limits(MAX_RW_COUNT, subrequest::MAX_SEGS);
     let res = sub.resources();
-    if !res.has_file()
-        && (!res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_WRITE) || !res.has_file())
-    {
+    if !res.has_file() && (!res.wait_for(WantState::WRITE) || !res.has_file()) {
         sub.prepare_write_failed();
     }
 }
 
 /// netfs's issue_write: aligns the subrequest to DIO blocks, checks the
-/// space, and writes it.
-pub(crate) fn issue_write(sub: &Subrequest) {
-    let terminated = |v: isize| sub.write_completion().call(v, false);
+/// space, and writes it; `done` is the subrequest's completion.
+pub(crate) fn issue_write(sub: &Subrequest, done: Completion) {
     let res = sub.resources();
     let Some(object) = res.object() else {
-        return terminated(ENOBUFS().to_errno() as isize);
+        return done.call(ENOBUFS().to_errno() as isize, false);
     };
     let Some(file) = res.file() else {
-        return terminated(ENOBUFS().to_errno() as isize);
+        return done.call(ENOBUFS().to_errno() as isize, false);
     };
     let block = DIO_BLOCK_SIZE as usize;
     let (mut start, mut len) = (sub.start(), sub.len());
@@ -320,8 +300,8 @@ pub(crate) fn issue_write(sub: &Subrequest) {
     if off != 0 {
         let pre = block - off;
         if pre >= len {
-            fsc::stats::dio_misfit();
-            return terminated(len as isize);
+            fscache::stats::dio_misfit();
+            return done.call(len as isize, false);
         }
         sub.skip(pre);
         start += pre as i64;
@@ -340,8 +320,8 @@ pub(crate) fn issue_write(sub: &Subrequest) {
     if post != 0 {
         len -= post;
         if len == 0 {
-            fsc::stats::dio_misfit();
-            return terminated(post as isize);
+            fscache::stats::dio_misfit();
+            return done.call(post as isize, false);
         }
         iter.truncate(len);
     }
@@ -355,14 +335,14 @@ pub(crate) fn issue_write(sub: &Subrequest) {
         None => Err(ENOBUFS()),
     };
     if let Err(e) = prepared {
-        return terminated(e.to_errno() as isize);
+        return done.call(e.to_errno() as isize, false);
     }
     drop(file);
     // Through write(), not straight to do_write(): write() first checks
     // that the cache is still live (fscache_wait_for_operation()), as C's
     // cachefiles_write() does. A writeback that began before the cache
     // died or was withdrawn must stop writing into it (ENOBUFS).
-    write(res, sub.start(), iter, sub.write_completion());
+    write(res, sub.start(), iter, done);
 }
 
 /// Where the data (rather than holes) of a read lies, and so where it comes
@@ -374,7 +354,7 @@ pub(crate) fn prepare_read(
     i_size: i64,
     flags: &mut usize,
     netfs_ino: u64,
-) -> bindings::netfs_io_source {
+) -> IoSource {
     let mut seen = PrepSeen::default();
     let source = prepare_read_source(res, start, len, i_size, flags, &mut seen);
     trace::prep_read(
@@ -382,7 +362,7 @@ pub(crate) fn prepare_read(
         start,
         *len,
         *flags as u16,
-        source as i32,
+        source,
         seen.why,
         seen.ino,
         netfs_ino,
@@ -415,10 +395,10 @@ fn prepare_read_source(
     i_size: i64,
     flags: &mut usize,
     seen: &mut PrepSeen,
-) -> bindings::netfs_io_source {
-    let copy_to_cache = 1 << bindings::NETFS_SREQ_COPY_TO_CACHE;
-    let ondemand = 1 << bindings::NETFS_SREQ_ONDEMAND;
-    let server = bindings::netfs_io_source_NETFS_DOWNLOAD_FROM_SERVER;
+) -> IoSource {
+    let copy_to_cache = subrequest::flags::COPY_TO_CACHE;
+    let ondemand = subrequest::flags::ONDEMAND;
+    let server = IoSource::DOWNLOAD_FROM_SERVER;
     // One reference on the attached file serves the trace and the seeks.
     let attached = res.file();
     if let Some(f) = &attached {
@@ -426,7 +406,7 @@ fn prepare_read_source(
     }
     if start >= i_size {
         seen.why = PrepRead::AfterEof;
-        return bindings::netfs_io_source_NETFS_FILL_WITH_ZEROES;
+        return IoSource::FILL_WITH_ZEROES;
     }
     let Some(cookie) = res.cookie() else {
         return server;
@@ -443,7 +423,7 @@ fn prepare_read_source(
         None => {
             seen.why = PrepRead::NoFile;
             // The object and file may still be being made.
-            if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_READ) {
+            if !res.wait_for(WantState::READ) {
                 return server;
             }
             match res.file() {
@@ -475,7 +455,7 @@ fn prepare_read_source(
         // On-demand: the daemon writes the range into the cache file;
         // then look again, without asking twice.
         if crate::ondemand::read(object, start, *len).is_err() {
-            return bindings::netfs_io_source_NETFS_INVALID_READ;
+            return IoSource::INVALID_READ;
         }
         *flags &= !ondemand;
     })
@@ -484,7 +464,7 @@ fn prepare_read_source(
 /// Where the cache file's data lies around a read.
 enum Located {
     /// The read is served from here.
-    Source(bindings::netfs_io_source),
+    Source(IoSource),
     /// The data is missing: fetch it (and store it in the cache).
     Download,
 }
@@ -499,7 +479,7 @@ fn locate(
     bsize: i64,
     seen: &mut PrepSeen,
 ) -> Located {
-    let server = bindings::netfs_io_source_NETFS_DOWNLOAD_FROM_SERVER;
+    let server = IoSource::DOWNLOAD_FROM_SERVER;
     let end = start + *len as i64;
     let seek_error = |e: Error, seen: &mut PrepSeen| {
         trace::io_error(seen.object, file.inode(), e.to_errno(), trace::Err::Seek);
@@ -537,7 +517,7 @@ fn locate(
         *len = (to - start) as usize;
     }
     seen.why = PrepRead::HaveData;
-    Located::Source(bindings::netfs_io_source_NETFS_READ_FROM_CACHE)
+    Located::Source(IoSource::READ_FROM_CACHE)
 }
 
 /// netfs's query_occupancy: the first run of cached data in the range,
@@ -549,38 +529,34 @@ pub(crate) fn query_occupancy(
     granularity: usize,
     data_start: &mut i64,
     data_len: &mut usize,
-) -> c_int {
+) -> Result {
     *data_start = -1;
     *data_len = 0;
-    if !res.wait_for(bindings::fscache_want_state_FSCACHE_WANT_READ) {
-        return ENOBUFS().to_errno();
+    if !res.wait_for(WantState::READ) {
+        return Err(ENOBUFS());
     }
-    let Some(object) = res.object() else {
-        return ENOBUFS().to_errno();
-    };
-    let Some(file) = res.file() else {
-        return ENOBUFS().to_errno();
-    };
+    let object = res.object().ok_or(ENOBUFS())?;
+    let file = res.file().ok_or(ENOBUFS())?;
     let bsize = object.cache().bound().map_or(0, |b| b.bsize as usize);
     let g = granularity.max(bsize).max(1) as i64;
     let end = start + len as i64;
     let off = match inject_read().and_then(|()| file.llseek(start, SEEK_DATA)) {
         Ok(off) => off,
-        Err(e) if e == ENXIO => return ENODATA().to_errno(),
-        Err(_) => return ENOBUFS().to_errno(),
+        Err(e) if e == ENXIO => return Err(ENODATA()),
+        Err(_) => return Err(ENOBUFS()),
     };
     if (off + g - 1) / g * g >= end {
-        return ENODATA().to_errno();
+        return Err(ENODATA());
     }
     let off2 = match inject_read().and_then(|()| file.llseek(off, SEEK_HOLE)) {
         Ok(off2) => off2,
-        Err(e) if e == ENXIO => return ENODATA().to_errno(),
-        Err(_) => return ENOBUFS().to_errno(),
+        Err(e) if e == ENXIO => return Err(ENODATA()),
+        Err(_) => return Err(ENOBUFS()),
     };
     let off = (off + g - 1) / g * g;
     let off2 = off2 / g * g;
     if off2 <= off {
-        return ENODATA().to_errno();
+        return Err(ENODATA());
     }
     *data_start = off;
     *data_len = if off2 > end {
@@ -588,5 +564,5 @@ pub(crate) fn query_occupancy(
     } else {
         (off2 - off) as usize
     };
-    0
+    Ok(())
 }

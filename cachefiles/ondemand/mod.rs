@@ -40,9 +40,8 @@ mod anon;
 
 use crate::cache::{flag, Cache};
 use crate::daemon::UnbindPin;
-use crate::fsc::cookie_flag;
-use crate::io;
 use crate::kext::error::code::*;
+use crate::kext::fscache::{self, cookie::advice, cookie::flags as cookie_flag};
 use crate::kext::sync::completion::Completion;
 use crate::kext::xarray::{AllocFrom, Guard, IdAlloc, Mark, XArray};
 use crate::log::pr_err;
@@ -64,10 +63,6 @@ const REQ_NEW: Mark = Mark::M1;
 
 /// An object id meaning "the anonymous fd was closed".
 const ID_CLOSED: i32 = -1;
-
-/// `FSCACHE_ADV_WANT_CACHE_SIZE`: the netfs wants the cache to say how
-/// big the object is (erofs does; on-demand mode needs it).
-const ADV_WANT_CACHE_SIZE: u8 = bindings::FSCACHE_ADV_WANT_CACHE_SIZE as u8;
 
 /// Where the daemon's reads and the request ids go on from.
 pub(crate) struct Cursors {
@@ -235,7 +230,7 @@ impl Reopen {
         }
         // If already queued, the pending run serves this request too; the
         // Arc handed back is not the last (the object holds one).
-        let _ = io::fscache_queue().enqueue(self.clone());
+        let _ = fscache::workqueue().enqueue(self.clone());
     }
 
     /// Cancels a queued re-open: the run finds no object.
@@ -475,7 +470,9 @@ pub(crate) fn init_object(object: &Object) -> Result {
 /// An OPEN's data: the volume's key and the cookie's.
 fn open_payload(object: &Object) -> Result<Payload> {
     let cookie = object.cookie();
-    if cookie.advice() & ADV_WANT_CACHE_SIZE == 0 {
+    // The netfs must want the cache to say how big the object is (erofs
+    // does; on-demand mode needs it).
+    if cookie.advice() & advice::WANT_CACHE_SIZE == 0 {
         pr_err!("WANT_CACHE_SIZE is needed for on-demand mode\n");
         return Err(EINVAL);
     }

@@ -13,6 +13,7 @@ pub mod bitops;
 pub mod cred;
 pub mod error;
 pub mod fs;
+pub mod fscache;
 pub mod miscdevice;
 pub mod netfs;
 pub mod sched;

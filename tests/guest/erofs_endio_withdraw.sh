@@ -37,7 +37,9 @@ for impl in c rust; do
 	if [ $impl = c ]; then
 		sym=cachefiles_withdraw_cookie
 	else
-		sym=$(awk '$4 == "[cachefiles]" && $3 ~ /interface15withdraw_cookie$/ { print $3 }' /proc/kallsyms)
+		# The withdraw_cookie op's trampoline (the shared layer's table
+		# for cachefiles' backend), which takes the object off the cookie.
+		sym=$(awk '$4 == "[cachefiles]" && $3 ~ /14CacheOpsVTable.*15withdraw_cookie/ { print $3 }' /proc/kallsyms)
 	fi
 	must "the probe loads (withdraw_cookie: $sym)" insmod /fsrs/modules/endio_probe.ko withdraw_sym=$sym
 	empty_cache

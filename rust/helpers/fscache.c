@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C shims of cachefiles.ko: the fscache client view (fsc.rs): fscache's
- * inline API for backends.
+ * C shims for the kernel abstractions (rust/kext/fscache): fscache's
+ * inline API for cache backends (linux/fscache-cache.h) and the netfs
+ * inlines a backend uses. Static inlines and macros bindgen cannot bind;
+ * each is a plain wrapper.
  */
 #include <linux/fscache-cache.h>
 #include <linux/netfs.h>
 #include <trace/events/fscache.h>
-#include "helpers.h"
-
-/* fscache's inline API. */
+#include "../../include/fsrs_fscache.h"
 
 void *fsrs_cookie_key(struct fscache_cookie *cookie)
 {
