@@ -21,7 +21,7 @@ use crate::kdebug;
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{cookie::flags as cookie_flag, Cookie, ObjectCount, ObjectSlot};
-use crate::kext::slab::{InJar, Jar, SlabArc};
+use crate::kext::slab::{InJar, Jar, SlabArc, SlabOnly};
 use crate::key;
 use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei::{self, Name};
@@ -29,7 +29,6 @@ use crate::ondemand;
 use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
 use crate::vfs::{self, Dentry, File, InUse};
 use crate::volume::Volume;
-use core::mem::ManuallyDrop;
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU8, Ordering};
 use kernel::{
     new_spinlock,
@@ -55,12 +54,18 @@ impl InJar for Object {
     }
 }
 
+// SAFETY: an Object is made only by Object::new(), in a SlabArc (its
+// fields are private to this file), and its drop gives no `&Object` away.
+unsafe impl SlabOnly for Object {}
+
+/// The fields drop in their order of declaration: the cookie and the
+/// volume first, then the count, after which the cache may go.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Object {
-    cookie: ManuallyDrop<ARef<Cookie>>,
-    volume: ManuallyDrop<Arc<Volume>>,
-    /// Dropped after the cookie and the volume (PinnedDrop), last: the
-    /// cache may go once no object is counted.
+    cookie: ARef<Cookie>,
+    volume: Arc<Volume>,
+    /// Dropped after the cookie and the volume: the cache may go once no
+    /// object is counted.
     count: ObjectCount,
     #[pin]
     file: SpinLock<Option<ARef<File>>>,
@@ -101,8 +106,8 @@ impl Object {
             None
         };
         let object = SlabArc::pin_init(pin_init!(Object {
-            cookie: ManuallyDrop::new(ARef::from(cookie)),
-            volume: ManuallyDrop::new(volume),
+            cookie: ARef::from(cookie),
+            volume,
             count,
             file <- new_spinlock!(None, "cachefiles_object"),
             name,
@@ -157,10 +162,7 @@ impl Object {
 
     /// A new reference on the object.
     pub(crate) fn arc(&self) -> SlabArc<Object> {
-        // SAFETY: every Object is made by Object::new() inside a SlabArc
-        // and is pinned there, and `&self` proves a holder keeps it alive
-        // while the count is taken.
-        unsafe { SlabArc::clone_from_raw(self) }
+        SlabArc::from_ref(self)
     }
 
     pub(crate) fn cache(&self) -> &Cache {
@@ -787,18 +789,10 @@ impl PinnedDrop for Object {
     fn drop(self: Pin<&mut Self>) {
         // The last put of an object may drop the last cookie pin (which
         // takes fscache's hash-bucket and /proc locks) and the volume
-        // (dentries): never in atomic context (io/kiocb.rs defers the frees of
-        // completions). Checked on every drop by the debug kernel.
+        // (dentries): never in atomic context (io/kiocb.rs defers the
+        // frees of completions). Checked on every drop by the debug kernel.
+        // The fields go after this, in their order (see the struct).
         crate::kext::sched::might_sleep();
-        // SAFETY: we do not move out of the pinned object; the two
-        // ManuallyDrop fields are dropped exactly once, here, before the
-        // object stops being counted (`count`, dropped after this), after
-        // which the cache may go.
-        unsafe {
-            let this = self.get_unchecked_mut();
-            ManuallyDrop::drop(&mut this.cookie);
-            ManuallyDrop::drop(&mut this.volume);
-        }
     }
 }
 

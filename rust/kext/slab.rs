@@ -44,6 +44,18 @@ pub trait InJar: Sized + 'static {
     fn jar() -> &'static Jar<Self>;
 }
 
+/// A type whose values exist only inside [`SlabArc`]s, so that a `&T`
+/// always points into one and [`SlabArc::from_ref`] can count another
+/// reference.
+///
+/// # Safety
+///
+/// Every value of the type must be made by [`SlabArc::pin_init`] and never
+/// moved out of it (for example: its fields are private to the file that
+/// makes it, which makes it only there), and no code run while its count
+/// is zero (its `Drop`) may give a `&T` to [`SlabArc::from_ref`].
+pub unsafe trait SlabOnly: InJar {}
+
 /// The named slab cache of one type, as a `static`: empty until the module
 /// creates it with [`Jar::create`].
 ///
@@ -223,6 +235,17 @@ impl<T: InJar> SlabArc<T> {
         // is forgotten so the borrowed count is not dropped.
         let borrowed = core::mem::ManuallyDrop::new(unsafe { Self::from_raw(data) });
         (*borrowed).clone()
+    }
+
+    /// A new pointer to `this`, a value that lives in a `SlabArc`.
+    pub fn from_ref(this: &T) -> Self
+    where
+        T: SlabOnly,
+    {
+        // SAFETY: `T: SlabOnly`, so `this` is the data of a live SlabArc
+        // (with a count above zero), which the borrow keeps alive during
+        // the call.
+        unsafe { Self::clone_from_raw(this) }
     }
 
     fn refcount(&self) -> *mut bindings::refcount_t {
