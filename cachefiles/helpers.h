@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Prototypes of cachefiles.ko's own C shims (params.c, trace.c, vfs.c);
- * the shared ones are in include/. Rust declares them in sys.rs,
- * error_inject.rs, trace.rs and vfs.rs. */
+/* Prototypes of cachefiles.ko's own C shims (params.c, trace.c); the
+ * shared ones are in include/. Rust declares them in sys.rs,
+ * error_inject.rs and trace.rs. */
 #ifndef FSRS_CACHEFILES_HELPERS_H
 #define FSRS_CACHEFILES_HELPERS_H
 
@@ -10,11 +10,6 @@
 struct fscache_volume;
 struct dentry;
 struct inode;
-
-/* vfs.c: what cachefiles requires of directories and of a cache's root. */
-bool fsrs_dir_ops_ok(const struct inode *inode);
-bool fsrs_root_ok(const struct dentry *root);
-int fsrs_security_check_dir(struct dentry *root);
 
 /* params.c: the debug module parameter, the error-injection sysctl. */
 unsigned int fsrs_debug_mask(void);

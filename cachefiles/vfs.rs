@@ -6,9 +6,10 @@
 //! offer, the cache's credentials, and the traced in-use marks.
 
 use crate::kext::error::code::*;
+use crate::kext::fs::{inode::InodeOp, namei, super_block::SuperOp};
 use crate::log::{pr_err, pr_warn};
 use crate::trace;
-use kernel::{bindings, error::to_result, ffi::c_int, prelude::*, types::ARef};
+use kernel::{bindings, ffi::c_int, prelude::*, types::ARef};
 
 pub(crate) use crate::kext::cred::{Credential, NewCred};
 pub(crate) use crate::kext::fs::{
@@ -34,47 +35,79 @@ pub(crate) fn secure<R>(cred: &Credential, f: impl FnOnce() -> R) -> R {
     crate::kext::cred::with_creds(cred, f)
 }
 
-// Only pointers to these C types cross; their layout does not matter here.
-#[allow(improper_ctypes)]
-extern "C" {
-    // vfs.c
-    fn fsrs_dir_ops_ok(inode: *const bindings::inode) -> bool;
-    fn fsrs_root_ok(root: *const bindings::dentry) -> bool;
-    fn fsrs_security_check_dir(root: *mut bindings::dentry) -> c_int;
-    // rust/helpers/fs.c
-    fn fsrs_is_idmapped_mnt(mnt: *const bindings::vfsmount) -> bool;
-}
-
-/// Checks what cachefiles needs of the root of a cache.
+/// Checks what cachefiles needs of the root of a cache (at bind, as C's
+/// cachefiles_add_cache() does): a mount that is not idmapped, a root
+/// that [`root_ok`], a filesystem mounted read-write.
 pub(crate) fn check_root(mnt: &Mount, root: &Dentry) -> Result {
-    // SAFETY: the mount is pinned by its borrow.
-    if unsafe { fsrs_is_idmapped_mnt(mnt.as_ptr()) } {
+    if mnt.is_idmapped() {
         pr_warn!("File cache on idmapped mounts not supported");
         return Err(EINVAL);
     }
-    // SAFETY: the dentry is pinned by its borrow.
-    if !unsafe { fsrs_root_ok(root.as_ptr()) } {
+    if !root_ok(root) {
         return Err(EOPNOTSUPP());
     }
-    if root.sb_rdonly() {
+    if root.super_block().rdonly() {
         return Err(EROFS);
     }
     Ok(())
 }
 
-/// What a directory of the cache must be able to do.
-pub(crate) fn dir_ops_ok(inode: &Inode) -> bool {
-    // SAFETY: the inode is pinned by its borrow.
-    unsafe { fsrs_dir_ops_ok(inode.as_ptr()) }
+/// What the root of a cache must offer: lookup, mkdir, tmpfile and
+/// xattrs in the directory; statfs and sync_fs in its filesystem, whose
+/// blocks must not be larger than a page.
+fn root_ok(root: &Dentry) -> bool {
+    if root.is_negative() {
+        return false;
+    }
+    let Some(inode) = root.inode() else {
+        return false;
+    };
+    let sb = root.super_block();
+    inode.has_op(InodeOp::Lookup)
+        && inode.has_op(InodeOp::Mkdir)
+        && inode.has_op(InodeOp::Tmpfile)
+        && inode.has_xattr()
+        && sb.has_op(SuperOp::Statfs)
+        && sb.has_op(SuperOp::SyncFs)
+        && sb.blocksize() <= kernel::page::PAGE_SIZE as u64
 }
 
-/// The LSM's say on creating directories and files under the root.
+/// What a directory of the cache must be able to do: xattrs, lookup,
+/// mkdir, rename, rmdir and unlink.
+pub(crate) fn dir_ops_ok(inode: &Inode) -> bool {
+    inode.has_xattr()
+        && inode.has_op(InodeOp::Lookup)
+        && inode.has_op(InodeOp::Mkdir)
+        && inode.has_op(InodeOp::Rename)
+        && inode.has_op(InodeOp::Rmdir)
+        && inode.has_op(InodeOp::Unlink)
+}
+
+/// The LSM's say on creating directories and files under the root (C's
+/// cachefiles_check_cache_dir(), with its log lines, which have no
+/// newline). An LSM that does not implement the checks allows them.
 pub(crate) fn security_check_dir(root: &Dentry) -> Result {
-    // SAFETY: the dentry is pinned by its borrow.
-    match to_result(unsafe { fsrs_security_check_dir(root.as_ptr()) }) {
+    let r = check_cache_dir(root);
+    match r {
         Err(e) if e == EOPNOTSUPP() => Ok(()),
         r => r,
     }
+}
+
+fn check_cache_dir(root: &Dentry) -> Result {
+    let inode = root.inode().ok_or(ENOENT)?;
+    namei::security_inode_mkdir(inode, root, 0).inspect_err(|e| {
+        pr_err!(
+            "Security denies permission to make dirs: error {}",
+            e.to_errno()
+        );
+    })?;
+    namei::security_inode_create(inode, root, 0).inspect_err(|e| {
+        pr_err!(
+            "Security denies permission to create files: error {}",
+            e.to_errno()
+        );
+    })
 }
 
 /// Kernel credentials for the cache, based on the current task, with
@@ -160,6 +193,5 @@ impl InUse for InodeLock<'_> {
 
 /// Wall-clock seconds (graveyard names).
 pub(crate) fn real_seconds() -> u32 {
-    // SAFETY: reads the clock; no precondition.
-    unsafe { bindings::ktime_get_real_seconds() as u32 }
+    crate::kext::time::real_seconds() as u32
 }

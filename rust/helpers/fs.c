@@ -109,9 +109,9 @@ void fsrs_inode_clear_kernel_file(struct inode *inode)
 	inode->i_flags &= ~S_KERNEL_FILE;
 }
 
-bool fsrs_sb_rdonly(const struct dentry *d)
+bool fsrs_sb_rdonly(const struct super_block *sb)
 {
-	return sb_rdonly(d->d_sb);
+	return sb_rdonly(sb);
 }
 
 bool fsrs_is_idmapped_mnt(const struct vfsmount *mnt)
@@ -191,6 +191,16 @@ int fsrs_sync_fs(struct vfsmount *mnt)
 }
 
 /* LSM hooks (static inlines when the kernel has no LSMs). */
+
+int fsrs_security_inode_mkdir(struct inode *dir, struct dentry *d, umode_t mode)
+{
+	return security_inode_mkdir(dir, d, mode);
+}
+
+int fsrs_security_inode_create(struct inode *dir, struct dentry *d, umode_t mode)
+{
+	return security_inode_create(dir, d, mode);
+}
 
 int fsrs_security_path_mkdir(const struct path *dir, struct dentry *d, umode_t mode)
 {

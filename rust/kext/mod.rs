@@ -20,5 +20,6 @@ pub mod sched;
 pub mod seq_file;
 pub mod slab;
 pub mod sync;
+pub mod time;
 pub mod tracepoint;
 pub mod xarray;

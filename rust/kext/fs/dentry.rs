@@ -4,6 +4,7 @@
 
 use super::inode::{DirLocked, Inode};
 use super::returned;
+use super::super_block::SuperBlock;
 use crate::kext::error::code::*;
 use core::ptr::NonNull;
 use kernel::{
@@ -26,7 +27,6 @@ extern "C" {
     fn fsrs_d_unhashed(d: *const bindings::dentry) -> bool;
     fn fsrs_d_mountpoint(d: *const bindings::dentry) -> bool;
     fn fsrs_d_parent(d: *const bindings::dentry) -> *mut bindings::dentry;
-    fn fsrs_sb_rdonly(d: *const bindings::dentry) -> bool;
 }
 
 /// A `struct dentry`; `ARef<Dentry>` is a counted reference (dget/dput).
@@ -142,8 +142,10 @@ impl Dentry {
         Ok(unsafe { Dentry::adopt(returned(d)?) })
     }
 
-    pub fn sb_rdonly(&self) -> bool {
-        // SAFETY: the dentry is live while borrowed (type invariant).
-        unsafe { fsrs_sb_rdonly(self.as_ptr()) }
+    /// The superblock of the filesystem the dentry is on.
+    pub fn super_block(&self) -> &SuperBlock {
+        // SAFETY: the dentry is live while borrowed (type invariant), and
+        // d_sb is fixed for its life; a dentry pins its superblock.
+        unsafe { SuperBlock::from_raw((*self.as_ptr()).d_sb) }
     }
 }

@@ -22,6 +22,17 @@ extern "C" {
     fn fsrs_i_size_read(inode: *const bindings::inode) -> i64;
 }
 
+/// An inode operation, by its `struct inode_operations` member.
+#[derive(Clone, Copy)]
+pub enum InodeOp {
+    Lookup,
+    Mkdir,
+    Rename,
+    Rmdir,
+    Tmpfile,
+    Unlink,
+}
+
 /// A `struct inode`.
 ///
 /// # Invariants
@@ -76,6 +87,31 @@ impl Inode {
         // SAFETY: the inode is pinned while borrowed; the guard unlocks.
         unsafe { fsrs_inode_lock_parent(self.as_ptr()) };
         InodeLock(self, PhantomData)
+    }
+
+    /// Whether the inode's operations include `op`.
+    pub fn has_op(&self, op: InodeOp) -> bool {
+        // SAFETY: the inode is pinned while borrowed (type invariant);
+        // i_op is set when the inode is made and points at a table that
+        // outlives it.
+        let ops = unsafe { &*(*self.as_ptr()).i_op };
+        match op {
+            InodeOp::Lookup => ops.lookup.is_some(),
+            InodeOp::Mkdir => ops.mkdir.is_some(),
+            InodeOp::Rename => ops.rename.is_some(),
+            InodeOp::Rmdir => ops.rmdir.is_some(),
+            InodeOp::Tmpfile => ops.tmpfile.is_some(),
+            InodeOp::Unlink => ops.unlink.is_some(),
+        }
+    }
+
+    /// Whether the inode has extended attributes (`IOP_XATTR`).
+    pub fn has_xattr(&self) -> bool {
+        // SAFETY: the inode is pinned while borrowed (type invariant); one
+        // read of a field the VFS may update, as C reads it.
+        let flags =
+            unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).i_opflags)) };
+        u32::from(flags) & bindings::IOP_XATTR != 0
     }
 
     pub fn is_dead_dir(&self) -> bool {

@@ -9,6 +9,7 @@ pub mod file;
 pub mod inode;
 pub mod mount;
 pub mod namei;
+pub mod super_block;
 pub mod xattr;
 
 use core::ptr::NonNull;

@@ -11,6 +11,7 @@ extern "C" {
     // rust/helpers/fs.c
     fn fsrs_mnt_root(mnt: *const bindings::vfsmount) -> *mut bindings::dentry;
     fn fsrs_sync_fs(mnt: *mut bindings::vfsmount) -> c_int;
+    fn fsrs_is_idmapped_mnt(mnt: *const bindings::vfsmount) -> bool;
 }
 
 /// A counted reference to a mount (`mntget`/`mntput`). Owned only: no
@@ -47,6 +48,12 @@ impl Mount {
             mnt: self.as_ptr(),
             dentry: dentry.as_ptr(),
         }
+    }
+
+    /// Whether the mount is idmapped (`is_idmapped_mnt()`).
+    pub fn is_idmapped(&self) -> bool {
+        // SAFETY: the mount is pinned by our reference.
+        unsafe { fsrs_is_idmapped_mnt(self.as_ptr()) }
     }
 
     /// Writes the backing superblock back (at withdrawal).

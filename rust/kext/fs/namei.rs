@@ -22,6 +22,16 @@ use kernel::{
 extern "C" {
     // rust/helpers/fs.c
     fn fsrs_get_pwd(path: *mut bindings::path);
+    fn fsrs_security_inode_mkdir(
+        dir: *mut bindings::inode,
+        d: *mut bindings::dentry,
+        mode: bindings::umode_t,
+    ) -> c_int;
+    fn fsrs_security_inode_create(
+        dir: *mut bindings::inode,
+        d: *mut bindings::dentry,
+        mode: bindings::umode_t,
+    ) -> c_int;
     fn fsrs_security_path_mkdir(
         dir: *const bindings::path,
         d: *mut bindings::dentry,
@@ -89,6 +99,20 @@ pub fn security_unlink(mnt: &Mount, dir: &Dentry, d: &Dentry) -> Result {
     let path = mnt.path(dir);
     // SAFETY: all pinned.
     to_result(unsafe { fsrs_security_path_unlink(&path, d.as_ptr()) })
+}
+
+/// The LSM's say on making a directory `d` with `mode` in `dir`
+/// (`security_inode_mkdir()`).
+pub fn security_inode_mkdir(dir: &Inode, d: &Dentry, mode: bindings::umode_t) -> Result {
+    // SAFETY: both pinned by their borrows; the hook only checks.
+    to_result(unsafe { fsrs_security_inode_mkdir(dir.as_ptr(), d.as_ptr(), mode) })
+}
+
+/// The LSM's say on creating a file `d` with `mode` in `dir`
+/// (`security_inode_create()`).
+pub fn security_inode_create(dir: &Inode, d: &Dentry, mode: bindings::umode_t) -> Result {
+    // SAFETY: both pinned by their borrows; the hook only checks.
+    to_result(unsafe { fsrs_security_inode_create(dir.as_ptr(), d.as_ptr(), mode) })
 }
 
 /// unlink of `d` from `dir` (locked by the caller).
