@@ -564,19 +564,6 @@ impl Cache {
     }
 }
 
-/// Logs an object or volume event when the daemon's `debug` mask has the
-/// kdebug bit (4): lookups, coherency mismatches, failures and
-/// withdrawals, one line each, so that a cache that stops caching says
-/// why.
-#[macro_export]
-macro_rules! kdebug {
-    ($($arg:tt)*) => {
-        if $crate::daemon::kdebug_on() {
-            kernel::pr_info!($($arg)*);
-        }
-    };
-}
-
 /// Logs and marks the cache dead after a backing-fs I/O error.
 #[macro_export]
 macro_rules! io_error {

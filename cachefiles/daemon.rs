@@ -31,15 +31,6 @@ const ONDEMAND: bool = cfg!(CONFIG_CACHEFILES_RS_ONDEMAND);
 /// The device may be open once at a time.
 static DEVICE_OPEN: AtomicBool = AtomicBool::new(false);
 
-/// The mask bit that turns on [`kdebug!`](crate::kdebug) (C's
-/// `CACHEFILES_DEBUG_KDEBUG`).
-pub(crate) const DEBUG_KDEBUG: u32 = 4;
-
-/// Whether `debug` asked for the object and volume events to be logged.
-pub(crate) fn kdebug_on() -> bool {
-    sys::debug_mask() & DEBUG_KDEBUG != 0
-}
-
 /// Holding this is being the one opener; dropping it lets the next in.
 struct Exclusive;
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Log lines with C's `CacheFiles: ` prefix, and file names in them.
+//! Log lines with C's `CacheFiles: ` prefix, file names in them, and the
+//! debug lines the `debug` mask turns on ([`kdebug!`](crate::kdebug)).
 //!
 //! The kernel crate's `pr_*!` macros prefix every line with the module's
 //! name (`cachefiles: `); the C module prints `CacheFiles: ` (its
@@ -7,6 +8,7 @@
 //! these by name (`use crate::log::pr_err;`), which shadows the prelude's
 //! glob import, so every line this crate logs carries C's prefix.
 
+use crate::sys;
 use core::fmt;
 
 /// The prefix of every line this module logs, NUL-terminated for printk.
@@ -78,4 +80,26 @@ impl fmt::Display for Name<'_> {
         }
         Ok(())
     }
+}
+
+/// The mask bit that turns on [`kdebug!`](crate::kdebug) (C's
+/// `CACHEFILES_DEBUG_KDEBUG`).
+pub(crate) const DEBUG_KDEBUG: u32 = 4;
+
+/// Whether `debug` asked for the object and volume events to be logged.
+pub(crate) fn kdebug_on() -> bool {
+    sys::debug_mask() & DEBUG_KDEBUG != 0
+}
+
+/// Logs an object or volume event when the daemon's `debug` mask has the
+/// kdebug bit (4): lookups, coherency mismatches, failures and
+/// withdrawals, one line each, so that a cache that stops caching says
+/// why.
+#[macro_export]
+macro_rules! kdebug {
+    ($($arg:tt)*) => {
+        if $crate::log::kdebug_on() {
+            kernel::pr_info!($($arg)*);
+        }
+    };
 }
