@@ -11,6 +11,7 @@
 //! credentials) are always released in the daemon's process context.
 
 use crate::daemon_cmd::Limits;
+use crate::dir::{self, Dir};
 use crate::interface::Backend;
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
@@ -19,7 +20,6 @@ use crate::kext::slab::SlabArc;
 use crate::kext::sync::once::OnceBox;
 use crate::kext::sync::poll::WaitQueue;
 use crate::log::{pr_err, pr_info, Name};
-use crate::namei::Dir;
 use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
 use crate::vfs::{self, Credential, Dentry, Mount, NewCred};
@@ -369,8 +369,8 @@ impl Cache {
         let t = Thresholds::from_statfs(limits, st.files, st.blocks);
 
         let space = || self.has_space_on(&mnt, &t, 1, 0, SpaceFor::Create);
-        let store = crate::namei::get_directory(&mnt, root, b"cache", None, &space)?;
-        let graveyard = crate::namei::get_directory(&mnt, root, b"graveyard", None, &space)?;
+        let store = dir::get_directory(&mnt, root, b"cache", None, &space)?;
+        let graveyard = dir::get_directory(&mnt, root, b"graveyard", None, &space)?;
         let bound = KBox::new(
             Bound {
                 fscache,

@@ -14,6 +14,7 @@ mod cache;
 mod coherency;
 mod daemon;
 mod daemon_cmd;
+mod dir;
 mod error_inject;
 mod interface;
 mod io;

@@ -5,6 +5,7 @@
 
 use crate::cache::{Bound, Cache, Lists, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
+use crate::dir::{self, Dir};
 use crate::error_inject::{inject_read, inject_write};
 use crate::interface::Backend;
 use crate::io_error;
@@ -12,7 +13,8 @@ use crate::kdebug;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{self, VolumeRef, VolumeSlot};
 use crate::key;
-use crate::namei::{self, Dir, Name};
+use crate::log::Name;
+use crate::namei;
 use crate::trace::{self, Coherency};
 use crate::vfs::{self, Dentry};
 use core::ptr::NonNull;
@@ -126,8 +128,7 @@ impl Volume {
         let space = || cache.has_space(1, 0, SpaceFor::Create);
         let dir = loop {
             let mut is_new = false;
-            let dir = match namei::get_directory(&b.mnt, &b.store, &name, Some(&mut is_new), &space)
-            {
+            let dir = match dir::get_directory(&b.mnt, &b.store, &name, Some(&mut is_new), &space) {
                 Ok(d) => d,
                 Err(e) => {
                     kdebug!("volume {}: directory error {}\n", Name(&name), e.to_errno());
@@ -169,7 +170,7 @@ impl Volume {
             return;
         }
         for i in 0..=255u8 {
-            let fan = match namei::get_directory(&b.mnt, &dir, &key::fanout_name(i), None, &space) {
+            let fan = match dir::get_directory(&b.mnt, &dir, &key::fanout_name(i), None, &space) {
                 Ok(f) => f,
                 Err(e) => {
                     kdebug!(
