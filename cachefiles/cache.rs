@@ -10,25 +10,22 @@
 //! (`fscache_wait_for_objects`), so the bound resources (mount, dentries,
 //! credentials) are always released in the daemon's process context.
 
+use crate::backend::{Backend, ObjectArc, VolumeArc};
 use crate::daemon_cmd::Limits;
 use crate::dir::{self, Dir};
-use crate::interface::Backend;
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{self, AcquiredCache, VolumeSlot};
-use crate::kext::slab::SlabArc;
 use crate::kext::sync::once::OnceBox;
 use crate::kext::sync::poll::WaitQueue;
+use crate::lists::{ListPlace, Lists};
 use crate::log::{pr_err, pr_info, Name};
-use crate::object::Object;
 use crate::space::{self, CullChange, Thresholds, Verdict};
 use crate::vfs::{self, Credential, Dentry, Mount, NewCred};
-use crate::volume::Volume;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
-    new_mutex,
     prelude::*,
-    rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation},
+    rbtree::RBTreeNodeReservation,
     sync::{Arc, Mutex},
     types::ARef,
 };
@@ -75,36 +72,6 @@ pub(crate) struct Bound {
     pub(crate) t: Thresholds,
 }
 
-/// A place in [`Lists::objects`], allocated ahead.
-pub(crate) type ObjectSlot = RBTreeNodeReservation<usize, SlabArc<Object>>;
-
-/// The cache's live volumes and objects, for withdrawal.
-///
-/// # Invariants
-///
-/// Reached only through [`Cache`]'s lock on it (the fields are private to
-/// this file, and only [`Cache::new`] makes one), so a `&Lists` proves the
-/// lock held. A volume in `volumes` is keyed by the address of its fscache
-/// volume, and is attached to it ([`Cache::attach_volume`]) for as long as
-/// it is listed: fscache frees a volume only after `free_volume`, which
-/// unlists ours under the lock first ([`Cache::remove_volume`]), and the
-/// withdrawal unlists it under the lock, holding a reference of its own,
-/// before detaching it. So while the lock is held, every listed volume's
-/// fscache volume is live.
-pub(crate) struct Lists {
-    volumes: RBTree<usize, Arc<Volume>>,
-    objects: RBTree<usize, SlabArc<Object>>,
-}
-
-impl Lists {
-    /// Whether `volume` is listed here.
-    pub(crate) fn holds_volume(&self, volume: &Volume) -> bool {
-        self.volumes
-            .get(&volume.vcookie_key())
-            .is_some_and(|v| core::ptr::eq(&**v, volume))
-    }
-}
-
 #[pin_data]
 pub(crate) struct Cache {
     flags: AtomicFlags,
@@ -139,7 +106,7 @@ impl Cache {
                 b_writing: AtomicU64::new(0),
                 gravecounter: AtomicU32::new(0),
                 bound: OnceBox::new(),
-                lists <- new_mutex!(Lists { volumes: RBTree::new(), objects: RBTree::new() }, "cachefiles_lists"),
+                lists <- Lists::new(),
                 ondemand <- crate::ondemand::Requests::new(),
             }),
             GFP_KERNEL,
@@ -449,9 +416,7 @@ impl Cache {
             let found = {
                 let lists = self.lists.lock();
                 let found = lists
-                    .volumes
-                    .values()
-                    .filter_map(|v| v.vcookie(&lists))
+                    .fscache_volumes()
                     .filter(|vc| vc.n_accesses() != 0)
                     .find_map(|vc| vc.try_get());
                 found
@@ -465,12 +430,8 @@ impl Cache {
 
     fn withdraw_objects(&self) {
         loop {
-            let node = {
-                let mut lists = self.lists.lock();
-                match lists.objects.cursor_front() {
-                    Some(cursor) => cursor.remove_current().1,
-                    None => break,
-                }
+            let Some(node) = self.lists.lock().pop_object() else {
+                break;
             };
             let (_, object) = node.to_key_value();
             object.see(crate::trace::ObjRef::SeeWithdrawal);
@@ -480,18 +441,13 @@ impl Cache {
 
     fn withdraw_volumes(&self) {
         loop {
-            let (node, vref) = {
+            let (volume, vref) = {
                 let mut lists = self.lists.lock();
-                let Some(key) = lists.volumes.cursor_back().map(|c| *c.current().0) else {
+                let Some(vcookie) = lists.last_fscache_volume() else {
                     break;
                 };
-                let vref = lists
-                    .volumes
-                    .get(&key)
-                    .and_then(|v| v.vcookie(&lists))
-                    .and_then(|vc| vc.try_get());
-                match vref {
-                    Some(vref) => (lists.volumes.remove_node(&key), vref),
+                match vcookie.try_get() {
+                    Some(vref) => (lists.remove_volume(&vref), vref),
                     // fscache is freeing it: free_volume will unlist it.
                     None => {
                         drop(lists);
@@ -501,8 +457,7 @@ impl Cache {
                 }
             };
             // Found under the lock just above, so removed there.
-            let Some(node) = node else { continue };
-            let (_, volume) = node.to_key_value();
+            let Some(volume) = volume else { continue };
             volume.withdraw(&vref);
             drop(vref);
         }
@@ -517,50 +472,40 @@ impl Cache {
     /// not a tail call: `cachefiles_admin` fails exactly this allocation
     /// (failslab's stack filter on this function's text).
     #[inline(never)]
-    pub(crate) fn reserve_object_slot() -> Result<ObjectSlot> {
+    pub(crate) fn reserve_object_slot() -> Result<ListPlace> {
         RBTreeNodeReservation::new(GFP_KERNEL)
             .inspect_err(|_| crate::kdebug!("no memory to list an object\n"))
     }
 
     /// Adds an object to the withdrawal list, in the place reserved.
-    pub(crate) fn add_object(&self, slot: ObjectSlot, object: &SlabArc<Object>) {
-        let node = slot.into_node(&**object as *const Object as usize, object.clone());
-        self.lists.lock().objects.insert(node);
+    pub(crate) fn add_object(&self, place: ListPlace, object: &ObjectArc) {
+        self.lists.lock().add_object(place, object);
     }
 
-    pub(crate) fn remove_object(&self, object: &Object) -> Option<SlabArc<Object>> {
-        self.lists
-            .lock()
-            .objects
-            .remove(&(object as *const Object as usize))
-    }
-
-    /// Lists `volume` and attaches it to `vcookie`, its fscache volume
-    /// (from the acquire_volume callback, which keeps it live meanwhile);
-    /// from then on fscache's free_volume unlists it, from the volume's
-    /// own cache, before the fscache volume goes (`Lists`' invariant).
-    pub(crate) fn attach_volume(
+    pub(crate) fn remove_object(
         &self,
-        volume: Arc<Volume>,
-        vcookie: &fscache::Volume,
-        slot: VolumeSlot<'_, Backend>,
-    ) -> Result {
-        if volume.vcookie_key() != vcookie.as_ptr() as usize
+        object: &<ObjectArc as core::ops::Deref>::Target,
+    ) -> Option<ObjectArc> {
+        self.lists.lock().remove_object(object)
+    }
+
+    /// Lists `volume` and attaches it to its fscache volume through `slot`
+    /// (from the acquire_volume callback, which keeps the fscache volume
+    /// live meanwhile); from then on fscache's free_volume unlists it,
+    /// from the volume's own cache, before the fscache volume goes
+    /// (`Lists`' invariant).
+    pub(crate) fn attach_volume(&self, volume: VolumeArc, slot: VolumeSlot<'_, Backend>) -> Result {
+        if volume.vcookie_key() != slot.volume().as_ptr() as usize
             || !core::ptr::eq(&**volume.cache(), self)
         {
             return Err(EINVAL);
         }
-        let node = RBTreeNode::new(volume.vcookie_key(), volume.clone(), GFP_KERNEL)?;
-        self.lists.lock().volumes.insert(node);
-        slot.attach(volume);
-        Ok(())
+        let place = Lists::volume_place(&slot, volume.clone())?;
+        self.lists.lock().attach_volume(place, slot, volume)
     }
 
-    pub(crate) fn remove_volume(&self, vcookie: &fscache::Volume) -> Option<Arc<Volume>> {
-        self.lists
-            .lock()
-            .volumes
-            .remove(&(vcookie.as_ptr() as usize))
+    pub(crate) fn remove_volume(&self, vcookie: &fscache::Volume) -> Option<VolumeArc> {
+        self.lists.lock().remove_volume(vcookie)
     }
 }
 

@@ -10,6 +10,7 @@ use kext::miscdevice::{MiscDeviceOptions, MiscDeviceRegistration};
 // /dev/cachefiles's file operations (owned by this module).
 misc_fops!(static DAEMON_FOPS: daemon::Daemon);
 
+mod backend;
 mod cache;
 mod coherency;
 mod daemon;
@@ -21,6 +22,7 @@ mod io;
 #[path = "../rust/kext/mod.rs"]
 mod kext;
 mod key;
+mod lists;
 mod log;
 mod namei;
 mod object;

@@ -4,6 +4,7 @@
 //! `#[vtable]` traits (`kext::fscache`), each calling the logic of
 //! `volume.rs`, `object.rs` and `io/`.
 
+use crate::backend::Backend;
 use crate::cache::Cache;
 use crate::io;
 use crate::kext::error::code::*;
@@ -22,12 +23,9 @@ use kernel::{
     sync::{Arc, ArcBorrow},
 };
 
-/// cachefiles, as fscache and netfs see it. fscache's private pointers
-/// hold: for a cache, a reference on our [`Cache`] (from bind until
-/// unbind); for a volume, one on our [`Volume`]; for a cookie, one on its
-/// [`Object`] (from lookup until withdrawal).
-pub(crate) struct Backend;
-
+/// fscache's private pointers hold: for a cache, a reference on our
+/// [`Cache`] (from bind until unbind); for a volume, one on our [`Volume`];
+/// for a cookie, one on its [`Object`] (from lookup until withdrawal).
 #[vtable]
 impl CacheBackend for Backend {
     const NAME: &'static CStr = c_str!("cachefiles");

@@ -12,10 +12,10 @@
 //! backing file sits in a spinlock because an invalidation swaps it while
 //! reads are starting.
 
+use crate::backend::Backend;
 use crate::cache::{Bound, Cache, SpaceFor};
 use crate::coherency::{self, Content, ObjectCheck};
 use crate::error_inject::{inject_read, inject_remove, inject_write};
-use crate::interface::Backend;
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::bitops::AtomicFlags;

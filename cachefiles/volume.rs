@@ -3,11 +3,11 @@
 //! 256 fan-out directories `@00`..`@ff` and an xattr with the volume's
 //! coherency data.
 
-use crate::cache::{Bound, Cache, Lists, SpaceFor};
+use crate::backend::Backend;
+use crate::cache::{Bound, Cache, SpaceFor};
 use crate::coherency::{self, VolumeCheck};
 use crate::dir::{self, Dir};
 use crate::error_inject::{inject_read, inject_write};
-use crate::interface::Backend;
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::error::code::*;
@@ -17,7 +17,6 @@ use crate::log::Name;
 use crate::namei;
 use crate::trace::{self, Coherency};
 use crate::vfs::{self, Dentry};
-use core::ptr::NonNull;
 use kernel::{
     new_spinlock,
     prelude::*,
@@ -31,55 +30,27 @@ struct Dirs {
     fanout: KVec<Dir>,
 }
 
-/// Our side of an fscache volume: its directories.
-///
-/// # Invariants
-///
-/// `vcookie` is the fscache volume this was made for. fscache keeps it
-/// alive while we are attached to it: from acquire_volume until
-/// free_volume, or until the cache's withdrawal, which holds a reference
-/// of its own (`VolumeRef`) across `withdraw()`. It is dereferenced only
-/// with a proof that it is live: the cache's list holding this volume,
-/// locked (see [`Volume::vcookie`]); otherwise the callback's or the
-/// withdrawal's own reference is used, and this pointer only compared
-/// (the cache's volume list is keyed by it).
+/// Our side of an fscache volume: its directories. It knows its fscache
+/// volume only by address (`vcookie_key`), to compare: the callbacks, the
+/// cache's lists and the withdrawal's own reference give the volume
+/// itself.
 #[pin_data]
 pub(crate) struct Volume {
     cache: Arc<Cache>,
-    vcookie: NonNull<fscache::Volume>,
+    vcookie_key: usize,
     /// Released when fscache frees or the cache withdraws the volume.
     #[pin]
     dirs: SpinLock<Option<Dirs>>,
 }
-
-// SAFETY: `vcookie` is only dereferenced under the type invariant and
-// fscache::Volume is Sync; the other fields are Send and Sync.
-unsafe impl Send for Volume {}
-// SAFETY: see `Send`.
-unsafe impl Sync for Volume {}
 
 impl Volume {
     pub(crate) fn cache(&self) -> &Arc<Cache> {
         &self.cache
     }
 
-    /// The fscache volume, borrowed from the cache's volume list while
-    /// its lock is held: a listed volume is attached to its fscache
-    /// volume, which free_volume cannot let go before taking that lock to
-    /// unlist it. `None` if `lists` does not hold this volume.
-    pub(crate) fn vcookie<'a>(&'a self, lists: &'a Lists) -> Option<&'a fscache::Volume> {
-        if !lists.holds_volume(self) {
-            return None;
-        }
-        // SAFETY: listed in `lists`, whose lock the borrow proves held for
-        // 'a: attached and live until unlisted under that lock (`Lists`'
-        // invariant, and ours).
-        Some(unsafe { self.vcookie.as_ref() })
-    }
-
     /// The fscache volume's address, the key of the cache's list.
     pub(crate) fn vcookie_key(&self) -> usize {
-        self.vcookie.as_ptr() as usize
+        self.vcookie_key
     }
 
     /// The fan-out directory for a cookie key hash, with its own reference.
@@ -189,13 +160,13 @@ impl Volume {
         let volume = Arc::pin_init(
             pin_init!(Volume {
                 cache: cache.clone(),
-                vcookie: NonNull::from(vcookie),
+                vcookie_key: vcookie.as_ptr() as usize,
                 dirs <- new_spinlock!(Some(Dirs { dir, fanout }), "cachefiles_volume"),
             }),
             GFP_KERNEL,
         );
         let Ok(volume) = volume else { return };
-        if cache.attach_volume(volume.clone(), vcookie, slot).is_err() {
+        if cache.attach_volume(volume.clone(), slot).is_err() {
             volume.release_dirs();
             return;
         }

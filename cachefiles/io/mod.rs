@@ -10,9 +10,9 @@
 
 mod kiocb;
 
+use crate::backend::Backend;
 use crate::cache::SpaceFor;
 use crate::error_inject::{inject_read, inject_remove};
-use crate::interface::Backend;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{
     self, cookie::flags as cookie_flag, subrequest, IoSource, ReadHole, WantState,

@@ -108,7 +108,12 @@ pub struct VolumeSlot<'a, T: CacheBackend> {
     _backend: PhantomData<T>,
 }
 
-impl<T: CacheBackend> VolumeSlot<'_, T> {
+impl<'a, T: CacheBackend> VolumeSlot<'a, T> {
+    /// The volume the slot is for.
+    pub fn volume(&self) -> &'a Volume {
+        self.volume
+    }
+
     /// Makes `data` the volume's private pointer (once: the slot is
     /// consumed).
     pub fn attach(self, data: T::VolumePtr) {
