@@ -20,6 +20,7 @@ use crate::kext::sync::once::OnceBox;
 use crate::kext::sync::poll::WaitQueue;
 use crate::lists::{ListPlace, Lists};
 use crate::log::{pr_err, pr_info, Name};
+use crate::ondemand_state::Requests;
 use crate::space::{self, CullChange, Thresholds, Verdict};
 use crate::vfs::{self, Credential, Dentry, Mount, NewCred};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -43,10 +44,6 @@ pub(crate) mod flag {
     /// Bound with `bind ondemand`: data comes from the daemon.
     pub(crate) const ONDEMAND: u32 = 4;
 }
-
-/// poll(2) bits (uapi/linux/eventpoll.h; bindgen skips the __poll_t casts).
-const EPOLLIN: u32 = 0x001;
-const EPOLLOUT: u32 = 0x004;
 
 /// Why the space is asked about (only for the statistics).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -92,7 +89,7 @@ pub(crate) struct Cache {
     lists: Mutex<Lists>,
     /// On-demand mode's requests and object ids.
     #[pin]
-    pub(crate) ondemand: crate::ondemand::Requests,
+    pub(crate) ondemand: Requests,
 }
 
 impl Cache {
@@ -107,7 +104,7 @@ impl Cache {
                 gravecounter: AtomicU32::new(0),
                 bound: OnceBox::new(),
                 lists <- Lists::new(),
-                ondemand <- crate::ondemand::Requests::new(),
+                ondemand <- Requests::new(),
             }),
             GFP_KERNEL,
         )
@@ -151,7 +148,7 @@ impl Cache {
         }
         self.set(flag::DEAD);
         if self.test(flag::ONDEMAND) {
-            crate::ondemand::flush_reqs(self);
+            self.ondemand.flush();
         }
     }
 
@@ -253,22 +250,6 @@ impl Cache {
         // The line always fits in STATUS_MAX.
         let _ = status.format(&mut line);
         line
-    }
-
-    pub(crate) fn poll_mask(&self) -> u32 {
-        let mut mask = 0;
-        let news = if self.test(flag::ONDEMAND) {
-            crate::ondemand::has_new(self)
-        } else {
-            self.test(flag::STATE_CHANGED)
-        };
-        if news {
-            mask |= EPOLLIN;
-        }
-        if self.test(flag::CULLING) {
-            mask |= EPOLLOUT;
-        }
-        mask
     }
 
     /// Binds the cache to `dir` and registers it with fscache as `tag`.

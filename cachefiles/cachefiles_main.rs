@@ -28,6 +28,7 @@ mod namei;
 mod object;
 mod ondemand;
 mod ondemand_msg;
+mod ondemand_state;
 mod space;
 mod sys;
 mod trace;

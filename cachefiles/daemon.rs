@@ -293,8 +293,30 @@ impl MiscDevice for Daemon {
         // The queue lives as long as the cache, which this file's object
         // holds until release.
         table.register_wait(this.get_ref().cache.pollwq());
-        this.cache.poll_mask()
+        poll_mask(&this.cache)
     }
+}
+
+/// poll(2) bits (uapi/linux/eventpoll.h; bindgen skips the __poll_t casts).
+const EPOLLIN: u32 = 0x001;
+const EPOLLOUT: u32 = 0x004;
+
+/// What the daemon's poll(2) sees: news to read (the state changed, or
+/// on-demand requests are new), and a need to cull.
+fn poll_mask(cache: &Cache) -> u32 {
+    let mut mask = 0;
+    let news = if cache.test(flag::ONDEMAND) {
+        crate::ondemand::has_new(cache)
+    } else {
+        cache.test(flag::STATE_CHANGED)
+    };
+    if news {
+        mask |= EPOLLIN;
+    }
+    if cache.test(flag::CULLING) {
+        mask |= EPOLLOUT;
+    }
+    mask
 }
 
 impl Daemon {

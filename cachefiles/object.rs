@@ -27,6 +27,7 @@ use crate::log::Name;
 use crate::log::{pr_err, pr_notice, pr_warn};
 use crate::namei;
 use crate::ondemand;
+use crate::ondemand_state;
 use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
 use crate::vfs::{self, Dentry, File, InUse};
 use crate::volume::Volume;
@@ -83,10 +84,10 @@ pub(crate) struct Object {
     usage: AtomicI32,
     /// On-demand mode: the object's state and id in the daemon's eyes.
     #[pin]
-    od: SpinLock<ondemand::ObjectState>,
+    od: SpinLock<ondemand_state::ObjectState>,
     /// On-demand mode only: the re-open work (its presence says the
     /// object was made in an on-demand cache).
-    reopen: Option<Arc<ondemand::Reopen>>,
+    reopen: Option<Arc<ondemand_state::Reopen>>,
 }
 
 impl Object {
@@ -102,7 +103,7 @@ impl Object {
             .fscache
             .count_object();
         let reopen = if volume.cache().test(crate::cache::flag::ONDEMAND) {
-            Some(ondemand::Reopen::new()?)
+            Some(ondemand_state::Reopen::new()?)
         } else {
             None
         };
@@ -116,7 +117,7 @@ impl Object {
             content: AtomicU8::new(Content::NoData as u8),
             debug_id: DEBUG_IDS.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
             usage: AtomicI32::new(1),
-            od <- new_spinlock!(ondemand::ObjectState::new(), "cachefiles_ondemand"),
+            od <- new_spinlock!(ondemand_state::ObjectState::new(), "cachefiles_ondemand"),
             reopen,
         }))?;
         trace::obj_ref(object.debug_id, cookie.debug_id(), 1, ObjRef::New);
@@ -153,11 +154,11 @@ impl Object {
     }
 
     /// The on-demand state (see ondemand/mod.rs for its lock order).
-    pub(crate) fn od_state(&self) -> &SpinLock<ondemand::ObjectState> {
+    pub(crate) fn od_state(&self) -> &SpinLock<ondemand_state::ObjectState> {
         &self.od
     }
 
-    pub(crate) fn reopen(&self) -> Option<&Arc<ondemand::Reopen>> {
+    pub(crate) fn reopen(&self) -> Option<&Arc<ondemand_state::Reopen>> {
         self.reopen.as_ref()
     }
 

@@ -4,9 +4,8 @@
 //! file, seeks in it, completes READs (the read-complete ioctl), and on
 //! its last close marks the object closed.
 
-use super::{
-    msg, ondemand_mode, with_reqs, Opcode, Request, SlabObject, State, ID_CLOSED, REQ_NEW,
-};
+use super::{msg, ondemand_mode, with_reqs, Opcode, Request, State, ID_CLOSED, REQ_NEW};
+use crate::backend::ObjectArc;
 use crate::cache::Cache;
 use crate::daemon::UnbindPin;
 use crate::io;
@@ -102,7 +101,7 @@ fn make_fd(
 /// What an anonymous fd holds: its object, and the cache's binding (the
 /// cache stays bound until the last such fd is closed).
 pub(crate) struct AnonFd {
-    object: SlabObject,
+    object: ObjectArc,
     _pin: Arc<UnbindPin>,
     /// False for an fd made for an object already open (never given to
     /// the daemon): its release must change nothing.

@@ -33,8 +33,10 @@
 //! taken out under the lock wait on a [`Taken`] list until it is released
 //! ([`with_reqs`]). What C does in one hold of its lock, so do we.
 //!
-//! This file holds the requests and the object states; `anon.rs` the
-//! anonymous fd. The message bytes are `ondemand_msg.rs`.
+//! This file sends, delivers and answers the requests and moves the
+//! object states; `anon.rs` is the anonymous fd. The requests and states
+//! themselves, which the cache and the objects hold, are
+//! `ondemand_state.rs`'s; the message bytes are `ondemand_msg.rs`.
 
 mod anon;
 
@@ -43,96 +45,22 @@ use crate::daemon::UnbindPin;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{self, cookie::advice, cookie::flags as cookie_flag};
 use crate::kext::sync::completion::Completion;
-use crate::kext::xarray::{AllocFrom, Guard, IdAlloc, Mark, XArray};
+use crate::kext::xarray::Guard;
 use crate::log::pr_err;
 use crate::object::Object;
 use crate::ondemand_msg::{self as msg, CopenSyntax, CopenVerdict, Opcode};
+use crate::ondemand_state::{
+    Cursors, Payload, Reopen, Reqs, Request, State, Taken, ID_CLOSED, REQ_NEW,
+};
 use crate::trace::{self, ObjRef};
 use anon::get_fd;
 use core::sync::atomic::{fence, AtomicI32, AtomicU32, Ordering};
 use kernel::{
-    bindings, impl_has_work, new_spinlock, new_work,
-    prelude::*,
-    sync::{Arc, SpinLock},
-    uaccess::UserSliceWriter,
-    workqueue::{Work, WorkItem},
+    bindings, new_spinlock, prelude::*, sync::Arc, uaccess::UserSliceWriter, workqueue::WorkItem,
 };
 
-/// The mark of a request the daemon has not read yet.
-const REQ_NEW: Mark = Mark::M1;
-
-/// An object id meaning "the anonymous fd was closed".
-const ID_CLOSED: i32 = -1;
-
-/// Where the daemon's reads and the request ids go on from.
-pub(crate) struct Cursors {
-    /// Where the next read starts its search (C's req_id_next).
-    req_id_next: u32,
-    /// Where the next id search starts (C's msg_id_next).
-    msg_id_next: u32,
-}
-
-/// A cache's on-demand state: the requests and the object ids.
-#[pin_data]
-pub(crate) struct Requests {
-    #[pin]
-    reqs: XArray<Arc<Request>, Cursors>,
-    #[pin]
-    ids: IdAlloc,
-}
-
-impl Requests {
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Requests {
-            reqs <- XArray::new(AllocFrom::Zero, Cursors { req_id_next: 0, msg_id_next: 0 }),
-            ids <- IdAlloc::new(),
-        })
-    }
-}
-
-/// A message's data after its header. A READ's (and a CLOSE's, which has
-/// none) sits in the request itself; an OPEN's, the keys, in a buffer of
-/// its own. C allocates a request and its message in one piece; this
-/// keeps a READ, the frequent request, at one allocation too.
-pub(crate) enum Payload {
-    Inline { bytes: [u8; msg::READ_LEN], len: u8 },
-    Buffer(KVec<u8>),
-}
-
-impl Payload {
-    const NONE: Payload = Payload::Inline {
-        bytes: [0; msg::READ_LEN],
-        len: 0,
-    };
-
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Payload::Inline { bytes, len } => &bytes[..usize::from(*len)],
-            Payload::Buffer(b) => b,
-        }
-    }
-}
-
-/// One request to the daemon.
-#[pin_data]
-pub(crate) struct Request {
-    object: SlabObject,
-    opcode: Opcode,
-    /// The message's data, after the header (an OPEN's fd is filled in
-    /// when the daemon reads it).
-    payload: Payload,
-    #[pin]
-    done: Completion,
-    /// The answer: 0 or a negative errno, set before `done` completes.
-    error: AtomicI32,
-    /// The ids the message last went out with, for the traces.
-    msg_id: AtomicU32,
-    object_id: AtomicU32,
-    /// The next request in the [`Taken`] list this one is on, if taken.
-    #[pin]
-    next_taken: SpinLock<Option<Arc<Request>>>,
-}
-
+/// The request's object and identity, which need the object's type (the
+/// request itself is `ondemand_state.rs`'s, below the objects).
 impl Request {
     fn object(&self) -> &Object {
         &self.object
@@ -141,60 +69,6 @@ impl Request {
     fn is_for(&self, object: &Object) -> bool {
         core::ptr::eq(self.object(), object)
     }
-
-    /// Answers the request: `error` (0 or negative) for its sender.
-    fn finish(&self, error: i32) {
-        self.error.store(error, Ordering::Relaxed);
-        // The completion's lock orders the store before the waiter's load.
-        self.done.complete();
-    }
-}
-
-/// An object's on-demand state.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum State {
-    /// No anonymous fd (the initial state, or the daemon closed it).
-    Close,
-    /// The daemon has the object open through its anonymous fd.
-    Open,
-    /// Closed, and an OPEN is on its way to re-open it.
-    Reopening,
-    /// Being withdrawn: no new request may be queued.
-    Dropping,
-}
-
-/// An object's state and its id in the daemon's eyes.
-pub(crate) struct ObjectState {
-    /// 0: never opened; `ID_CLOSED`: its fd was closed; else the id.
-    id: i32,
-    state: State,
-}
-
-impl ObjectState {
-    pub(crate) const fn new() -> Self {
-        ObjectState {
-            id: 0,
-            state: State::Close,
-        }
-    }
-}
-
-/// Re-opens a closed object from process context (C's ondemand_work).
-///
-/// The object is held only while the work is queued, so that an object
-/// and its work item do not keep each other alive.
-#[pin_data]
-pub(crate) struct Reopen {
-    #[pin]
-    object: SpinLock<Option<SlabObject>>,
-    #[pin]
-    work: Work<Reopen>,
-}
-
-type SlabObject = crate::kext::slab::SlabArc<Object>;
-
-impl_has_work! {
-    impl HasWork<Self> for Reopen { self.work }
 }
 
 impl WorkItem for Reopen {
@@ -208,36 +82,18 @@ impl WorkItem for Reopen {
     }
 }
 
-impl Reopen {
-    pub(crate) fn new() -> Result<Arc<Reopen>> {
-        Arc::pin_init(
-            pin_init!(Reopen {
-                object <- new_spinlock!(None, "cachefiles_reopen"),
-                work <- new_work!("cachefiles_ondemand_work"),
-            }),
-            GFP_KERNEL,
-        )
-    }
-
-    /// Queues the re-open of `object` (under the xarray's lock: nothing
-    /// here may sleep or drop a last reference).
-    fn queue(self: &Arc<Self>, object: &Object) {
-        {
-            let mut slot = self.object.lock();
-            if slot.is_none() {
-                *slot = Some(object.arc());
-            }
+/// Queues the re-open of `object` on `reopen`, its work (under the
+/// xarray's lock: nothing here may sleep or drop a last reference).
+fn queue_reopen(reopen: &Arc<Reopen>, object: &Object) {
+    {
+        let mut slot = reopen.object.lock();
+        if slot.is_none() {
+            *slot = Some(object.arc());
         }
-        // If already queued, the pending run serves this request too; the
-        // Arc handed back is not the last (the object holds one).
-        let _ = fscache::workqueue().enqueue(self.clone());
     }
-
-    /// Cancels a queued re-open: the run finds no object.
-    fn cancel(&self) {
-        let object = self.object.lock().take();
-        drop(object);
-    }
+    // If already queued, the pending run serves this request too; the
+    // Arc handed back is not the last (the object holds one).
+    let _ = fscache::workqueue().enqueue(reopen.clone());
 }
 
 fn ondemand_mode(cache: &Cache) -> bool {
@@ -250,77 +106,15 @@ fn refused(cache: &Cache, object: &Object) -> bool {
     cache.test(flag::DEAD) || object.od_state().lock().state == State::Dropping
 }
 
-/// The requests' xarray, locked.
-type Reqs<'a> = Guard<'a, Arc<Request>, Cursors>;
-
-/// Requests taken out of the xarray with its lock held and answered
-/// there, kept on a list until the lock is released: dropping a request
-/// may drop the last reference to its object, which may sleep.
-pub(crate) struct Taken(Option<Arc<Request>>);
-
-impl Taken {
-    /// Answers `req` (`error`: 0 or a negative errno) and keeps it.
-    fn push(&mut self, req: Arc<Request>, error: i32) {
-        req.finish(error);
-        self.keep(req);
-    }
-
-    /// Keeps `req` unanswered (a reference of a request not sent).
-    fn keep(&mut self, req: Arc<Request>) {
-        *req.next_taken.lock() = self.0.take();
-        self.0 = Some(req);
-    }
-
-    /// Takes out, answers and keeps every request with `mark` (any for
-    /// `None`) that `pred` picks.
-    fn drain(
-        &mut self,
-        g: &mut Reqs<'_>,
-        mark: Option<Mark>,
-        pred: impl Fn(&Request) -> bool,
-        error: i32,
-    ) {
-        let mut from = 0usize;
-        while let Some(index) = g.find_map(from, usize::MAX, mark, |i, r| pred(&r).then_some(i)) {
-            if let Some(req) = g.remove(index) {
-                self.push(req, error);
-            }
-            match index.checked_add(1) {
-                Some(next) => from = next,
-                None => break,
-            }
-        }
-    }
-}
-
-impl Drop for Taken {
-    fn drop(&mut self) {
-        // One at a time, not recursively through the links.
-        while let Some(req) = self.0.take() {
-            self.0 = req.next_taken.lock().take();
-        }
-    }
-}
-
-/// Runs `f` with the requests locked. What `f` puts on its [`Taken`] is
-/// dropped after the lock is released, whatever `f` returns.
+/// Runs `f` with the cache's requests locked (`Requests::with`).
 fn with_reqs<R>(cache: &Cache, f: impl FnOnce(&mut Reqs<'_>, &mut Taken) -> R) -> R {
-    let mut taken = Taken(None);
-    // The guard is a temporary: released at the end of this statement.
-    let r = f(&mut cache.ondemand.reqs.lock(), &mut taken);
-    drop(taken);
-    r
+    cache.ondemand.with(f)
 }
 
 /// Fails every request (EIO): the daemon went or the cache died. The
 /// caller has set DEAD first, so no request is queued after this.
 pub(crate) fn flush_reqs(cache: &Cache) {
-    // Pairs with the fence in enqueue(): either it sees DEAD, or its
-    // request is in the xarray for us to find.
-    fence(Ordering::SeqCst);
-    with_reqs(cache, |g, taken| {
-        taken.drain(g, None, |_| true, EIO.to_errno())
-    });
+    cache.ondemand.flush();
 }
 
 /// Sends a request about `object` and waits for the answer.
@@ -537,7 +331,7 @@ fn select(
                 st.state = State::Reopening;
                 drop(st);
                 if let Some(r) = object.reopen() {
-                    r.queue(object);
+                    queue_reopen(r, object);
                 }
                 None
             }
