@@ -1,28 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
-//! A cache: one open of `/dev/cachefiles`, configured by the daemon, then
-//! bound to a directory on a backing filesystem and registered with
-//! fscache.
+//! A cache: one open of `/dev/cachefiles`, configured by the daemon: its
+//! state bits, what binding gave it ([`Bound`]), its space accounting and
+//! status line, its withdrawal lists and on-demand requests. Binding and
+//! unbinding it are `bind.rs`'s.
 //!
 //! Ownership: the daemon's open file owns the `Arc<Cache>`. Volumes hold an
-//! `Arc<Cache>`, objects an `Arc<Volume>`; fscache holds raw pointers to
-//! them (`cache_priv`) whose validity its protocol guarantees, as noted at
-//! each callback. Unbinding waits until fscache has let go of every object
-//! (`fscache_wait_for_objects`), so the bound resources (mount, dentries,
-//! credentials) are always released in the daemon's process context.
+//! `Arc<Cache>`, objects an `Arc<Volume>`; fscache's private pointers hold
+//! references on them (`backend.rs`), taken back as fscache's protocol
+//! allows (`kext::fscache`).
 
 use crate::backend::{Backend, ObjectArc, VolumeArc};
-use crate::daemon_cmd::Limits;
-use crate::dir::{self, Dir};
+use crate::dir::Dir;
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{self, AcquiredCache, VolumeSlot};
 use crate::kext::sync::once::OnceBox;
 use crate::kext::sync::poll::WaitQueue;
 use crate::lists::{ListPlace, Lists};
-use crate::log::{pr_err, pr_info, Name};
+use crate::log::pr_err;
 use crate::ondemand_state::Requests;
 use crate::space::{self, CullChange, Thresholds, Verdict};
-use crate::vfs::{self, Credential, Dentry, Mount, NewCred};
+use crate::vfs::{self, Credential, Mount};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
     prelude::*,
@@ -252,196 +250,15 @@ impl Cache {
         line
     }
 
-    /// Binds the cache to `dir` and registers it with fscache as `tag`.
-    pub(crate) fn bind(
-        self: &Arc<Self>,
-        dir: &CStr,
-        tag: &CStr,
-        secid: Option<u32>,
-        limits: &Limits,
-    ) -> Result {
-        let fscache = AcquiredCache::acquire(tag)?;
-        // On error the cache was relinquished where bind_to() dropped it.
-        self.bind_to(fscache, dir, secid, limits).inspect_err(|e| {
-            pr_err!("Failed to register: {}\n", e.to_errno());
-        })
+    /// Publishes what binding gave the cache; `EBUSY` if it is bound
+    /// already. It stays until the cache goes.
+    pub(crate) fn set_bound(&self, bound: KBox<Bound>) -> Result<&Bound> {
+        self.bound.set(bound).map_err(|_| EBUSY)
     }
 
-    fn bind_to(
-        self: &Arc<Self>,
-        fscache: AcquiredCache<Backend>,
-        dir: &CStr,
-        secid: Option<u32>,
-        limits: &Limits,
-    ) -> Result {
-        let cred = vfs::cache_credential(secid)?;
-        // Files are created as the cache root's owner and security
-        // context: the copy is made with the cache's credentials in force,
-        // the LSM check as the daemon (C's
-        // cachefiles_determine_cache_security()).
-        let (mnt, root, new) = vfs::secure(&cred, || -> Result<_> {
-            let (mnt, root) = vfs::kern_path_dir(dir)?;
-            vfs::check_root(&mnt, &root)?;
-            let new = NewCred::prepare()?;
-            Ok((mnt, root, new))
-        })?;
-        let cred = vfs::create_files_as(new, &root)?;
-        // The override borrows its own reference: `cred` moves into the
-        // Bound while it is in force.
-        let in_force = cred.clone();
-        vfs::secure(&in_force, || {
-            self.bind_as(fscache, mnt, &root, cred, limits)
-        })
-    }
-
-    /// The rest of bind_to(), with the cache's credentials `cred` in
-    /// force: the cache's directories, then fscache's cache goes online.
-    fn bind_as(
-        self: &Arc<Self>,
-        fscache: AcquiredCache<Backend>,
-        mnt: Mount,
-        root: &Dentry,
-        cred: ARef<Credential>,
-        limits: &Limits,
-    ) -> Result {
-        vfs::security_check_dir(root)?;
-
-        let st = mnt.statfs(root)?;
-        if st.bsize <= 0 {
-            return Err(ERANGE);
-        }
-        if st.bsize as usize > kernel::page::PAGE_SIZE {
-            return Err(EOPNOTSUPP());
-        }
-        let bsize = st.bsize as u32;
-        let t = Thresholds::from_statfs(limits, st.files, st.blocks);
-
-        let space = || self.has_space_on(&mnt, &t, 1, 0, SpaceFor::Create);
-        let store = dir::get_directory(&mnt, root, b"cache", None, &space)?;
-        let graveyard = dir::get_directory(&mnt, root, b"graveyard", None, &space)?;
-        let bound = KBox::new(
-            Bound {
-                fscache,
-                mnt,
-                store,
-                graveyard,
-                cred,
-                bsize,
-                // C's ilog2() (space::block_shift()); bsize > 0 here.
-                bshift: space::block_shift(bsize).ok_or(ERANGE)?,
-                t,
-            },
-            GFP_KERNEL,
-        )?;
-        let b = self.bound.set(bound).map_err(|_| EBUSY)?;
-        // fscache's private pointer holds a reference on the cache until
-        // unbind takes it back.
-        let r = b.fscache.add(self.clone());
-        if let Err(e) = r {
-            // SAFETY: nothing else can have borrowed it: fscache refused the
-            // cache, so no callback ran, and the daemon's commands are
-            // serialised with this one; `b` is not used after.
-            // Dropping it relinquishes the fscache cache.
-            drop(unsafe { self.bound.take() });
-            return Err(e);
-        }
-        self.set(flag::READY);
-        pr_info!(
-            "File cache on {} registered\n",
-            Name(b.fscache.name().as_bytes())
-        );
-        let _ = self.has_space(0, 0, SpaceFor::Check);
-        Ok(())
-    }
-
-    /// Takes the cache out of service: fscache stops using it, every object
-    /// and volume is withdrawn, the backing fs is synced.
-    pub(crate) fn unbind(&self) {
-        let Some(b) = self.bound() else { return };
-        if !self.test(flag::READY) {
-            return;
-        }
-        pr_info!(
-            "File cache on {} unregistering\n",
-            Name(b.fscache.name().as_bytes())
-        );
-        // fscache calls us no more: its reference on us goes.
-        drop(b.fscache.withdraw());
-        self.withdraw_fscache_volumes();
-        self.withdraw_objects();
-        b.fscache.wait_for_objects();
-        self.withdraw_volumes();
-        self.sync(b);
-        // The fscache cache is relinquished when the Bound goes, with the
-        // cache: its last holder is the daemon's file, being released.
-    }
-
-    /// Writes everything back to the backing fs at unbind. As in C, only
-    /// EIO is reported (a shut-down or failing disk); the admin guide
-    /// tells admins to look for this line.
-    fn sync(&self, b: &Bound) {
-        let r = vfs::secure(&b.cred, || b.mnt.sync());
-        if let Err(e) = r {
-            if e == EIO {
-                self.io_error(format_args!(
-                    "Attempt to sync backing fs superblock returned error {}",
-                    e.to_errno()
-                ));
-            }
-        }
-    }
-
-    /// Withdraws the volumes fscache still has accesses on.
-    fn withdraw_fscache_volumes(&self) {
-        loop {
-            let found = {
-                let lists = self.lists.lock();
-                let found = lists
-                    .fscache_volumes()
-                    .filter(|vc| vc.n_accesses() != 0)
-                    .find_map(|vc| vc.try_get());
-                found
-            };
-            match found {
-                Some(vref) => vref.withdraw(),
-                None => break,
-            }
-        }
-    }
-
-    fn withdraw_objects(&self) {
-        loop {
-            let Some(node) = self.lists.lock().pop_object() else {
-                break;
-            };
-            let (_, object) = node.to_key_value();
-            object.see(crate::trace::ObjRef::SeeWithdrawal);
-            object.cookie().withdraw();
-        }
-    }
-
-    fn withdraw_volumes(&self) {
-        loop {
-            let (volume, vref) = {
-                let mut lists = self.lists.lock();
-                let Some(vcookie) = lists.last_fscache_volume() else {
-                    break;
-                };
-                match vcookie.try_get() {
-                    Some(vref) => (lists.remove_volume(&vref), vref),
-                    // fscache is freeing it: free_volume will unlist it.
-                    None => {
-                        drop(lists);
-                        crate::kext::sched::cond_resched();
-                        continue;
-                    }
-                }
-            };
-            // Found under the lock just above, so removed there.
-            let Some(volume) = volume else { continue };
-            volume.withdraw(&vref);
-            drop(vref);
-        }
+    /// The withdrawal lists, locked when used.
+    pub(crate) fn lists(&self) -> &Mutex<Lists> {
+        &self.lists
     }
 
     /// Allocates an object's place in the withdrawal list, before the
@@ -470,17 +287,12 @@ impl Cache {
         self.lists.lock().remove_object(object)
     }
 
-    /// Lists `volume` and attaches it to its fscache volume through `slot`
-    /// (from the acquire_volume callback, which keeps the fscache volume
-    /// live meanwhile); from then on fscache's free_volume unlists it,
-    /// from the volume's own cache, before the fscache volume goes
-    /// (`Lists`' invariant).
+    /// Lists `volume`, one of this cache's, and attaches it to its fscache
+    /// volume through `slot` (from the acquire_volume callback, which keeps
+    /// the fscache volume live meanwhile); from then on fscache's
+    /// free_volume unlists it, from the volume's own cache, before the
+    /// fscache volume goes (`Lists`' invariant).
     pub(crate) fn attach_volume(&self, volume: VolumeArc, slot: VolumeSlot<'_, Backend>) -> Result {
-        if volume.vcookie_key() != slot.volume().as_ptr() as usize
-            || !core::ptr::eq(&**volume.cache(), self)
-        {
-            return Err(EINVAL);
-        }
         let place = Lists::volume_place(&slot, volume.clone())?;
         self.lists.lock().attach_volume(place, slot, volume)
     }

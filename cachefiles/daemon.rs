@@ -3,6 +3,7 @@
 //! configured by command writes, bound by `bind`, reporting its state by
 //! read and poll, culled by `cull`, and withdrawn on the last close.
 
+use crate::bind::{self, Exclusive, UnbindPin};
 use crate::cache::{flag, Cache};
 use crate::daemon_cmd::{self, BindMode, Limit, LimitError, Limits, Verb};
 use crate::kext::error::code::*;
@@ -12,10 +13,7 @@ use crate::log::pr_err;
 use crate::namei;
 use crate::sys;
 use crate::vfs;
-use core::{
-    pin::Pin,
-    sync::atomic::{AtomicBool, Ordering},
-};
+use core::pin::Pin;
 use kernel::{
     new_mutex,
     page::PAGE_SIZE,
@@ -28,27 +26,6 @@ use kernel::{
 /// Whether this build has the on-demand commands (`copen`, `restore`).
 const ONDEMAND: bool = cfg!(CONFIG_CACHEFILES_RS_ONDEMAND);
 
-/// The device may be open once at a time.
-static DEVICE_OPEN: AtomicBool = AtomicBool::new(false);
-
-/// Holding this is being the one opener; dropping it lets the next in.
-struct Exclusive;
-
-impl Exclusive {
-    fn take() -> Result<Self> {
-        if DEVICE_OPEN.swap(true, Ordering::AcqRel) {
-            return Err(EBUSY);
-        }
-        Ok(Exclusive)
-    }
-}
-
-impl Drop for Exclusive {
-    fn drop(&mut self) {
-        DEVICE_OPEN.store(false, Ordering::Release);
-    }
-}
-
 /// Configuration gathered from commands before `bind`.
 struct Config {
     limits: Limits,
@@ -56,20 +33,6 @@ struct Config {
     dir: Option<CString>,
     tag: Option<CString>,
     secid: Option<u32>,
-}
-
-/// Keeps a cache bound (C's unbind pincount): held by the daemon's open
-/// file and by each on-demand anonymous fd. The last holder unbinds the
-/// cache and lets the device be opened again.
-pub(crate) struct UnbindPin {
-    cache: Arc<Cache>,
-    _exclusive: Exclusive,
-}
-
-impl Drop for UnbindPin {
-    fn drop(&mut self) {
-        self.cache.unbind();
-    }
 }
 
 /// One open of `/dev/cachefiles`.
@@ -211,7 +174,7 @@ impl Daemon {
                     Some(t) => t,
                     none => none.insert(c_string(DEFAULT_TAG)?),
                 };
-                self.cache.bind(dir, tag, cfg.secid, &cfg.limits)
+                bind::bind(&self.cache, dir, tag, cfg.secid, &cfg.limits)
             }
             Verb::Cull | Verb::Inuse => {
                 let name = if verb == Verb::Cull { "cull" } else { "inuse" };
@@ -264,13 +227,7 @@ impl MiscDevice for Daemon {
             secid: None,
         };
         let cache = Cache::new()?;
-        let pin = Arc::new(
-            UnbindPin {
-                cache: cache.clone(),
-                _exclusive: exclusive,
-            },
-            GFP_KERNEL,
-        )?;
+        let pin = UnbindPin::new(cache.clone(), exclusive)?;
         KBox::pin_init(
             pin_init!(Daemon {
                 config <- new_mutex!(config, "cachefiles_daemon"),

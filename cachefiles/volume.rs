@@ -166,7 +166,11 @@ impl Volume {
             GFP_KERNEL,
         );
         let Ok(volume) = volume else { return };
-        if cache.attach_volume(volume.clone(), slot).is_err() {
+        // Made for this fscache volume and this cache just above; listed
+        // in this cache, whose free_volume unlists it.
+        let ours = volume.vcookie_key == slot.volume().as_ptr() as usize
+            && core::ptr::eq(&*volume.cache, &**cache);
+        if !ours || cache.attach_volume(volume.clone(), slot).is_err() {
             volume.release_dirs();
             return;
         }

@@ -6,8 +6,8 @@
 
 use super::{msg, ondemand_mode, with_reqs, Opcode, Request, State, ID_CLOSED, REQ_NEW};
 use crate::backend::ObjectArc;
+use crate::bind::UnbindPin;
 use crate::cache::Cache;
-use crate::daemon::UnbindPin;
 use crate::io;
 use crate::kext::error::code::*;
 use crate::kext::fs::anon::{self, AnonFile, Kiocb};

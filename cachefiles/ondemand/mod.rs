@@ -40,8 +40,8 @@
 
 mod anon;
 
+use crate::bind::UnbindPin;
 use crate::cache::{flag, Cache};
-use crate::daemon::UnbindPin;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{self, cookie::advice, cookie::flags as cookie_flag};
 use crate::kext::sync::completion::Completion;
