@@ -11,6 +11,7 @@ use kext::miscdevice::{MiscDeviceOptions, MiscDeviceRegistration};
 misc_fops!(static DAEMON_FOPS: daemon::Daemon);
 
 mod backend;
+mod backing;
 mod bind;
 mod cache;
 mod coherency;

@@ -2,11 +2,15 @@
 //! cachefiles as an fscache backend ([`Backend`]): the `fscache_cache_ops`
 //! and `netfs_cache_ops` it provides, through the shared layer's
 //! `#[vtable]` traits (`kext::fscache`), each calling the logic of
-//! `volume.rs`, `object.rs` and `io/`.
+//! `volume.rs`, `backing.rs`, `object.rs`, `io/` and `ondemand/`; and the
+//! withdrawal of a cookie's object. On top of them all: on-demand mode
+//! builds on the objects and the writes, and these ops on it.
 
 use crate::backend::Backend;
+use crate::backing;
 use crate::cache::Cache;
 use crate::io;
+use crate::kdebug;
 use crate::kext::error::code::*;
 use crate::kext::fscache::{
     self, CacheBackend, CacheResources, Cookie, IoSource, NetfsCacheOps, ObjectSlot, ReadHole,
@@ -15,6 +19,9 @@ use crate::kext::fscache::{
 use crate::kext::netfs::{Completion, IovIter};
 use crate::kext::slab::SlabArc;
 use crate::object::Object;
+use crate::ondemand;
+use crate::trace::ObjRef;
+use crate::vfs;
 use crate::volume::Volume;
 use kernel::{
     c_str,
@@ -51,14 +58,14 @@ impl CacheBackend for Backend {
         cookie: &Cookie,
         slot: ObjectSlot<'_, Self>,
     ) -> Result {
-        match Object::lookup(cookie, volume.into(), slot) {
+        match backing::lookup(cookie, volume.into(), slot) {
             true => Ok(()),
             false => Err(ENOBUFS()),
         }
     }
 
     fn withdraw_cookie(cookie: &Cookie, object: &Object) {
-        Object::withdraw(object.arc(), cookie);
+        withdraw(object.arc(), cookie);
     }
 
     fn resize_cookie(res: &CacheResources<Self>, object: &Object, new_size: u64) {
@@ -66,7 +73,7 @@ impl CacheBackend for Backend {
     }
 
     fn invalidate_cookie(_cookie: &Cookie, object: &Object) -> Result {
-        match object.invalidate() {
+        match backing::invalidate(object) {
             true => Ok(()),
             false => Err(ENOBUFS()),
         }
@@ -104,7 +111,15 @@ impl NetfsCacheOps for Backend {
     fn prepare_read(sub: &Subrequest<Self>, i_size: u64) -> IoSource {
         let (start, ino) = (sub.start(), sub.netfs_ino());
         sub.with_len_flags(|len, flags| {
-            io::prepare_read(sub.resources(), start, len, i_size as i64, flags, ino)
+            io::prepare_read(
+                sub.resources(),
+                start,
+                len,
+                i_size as i64,
+                flags,
+                ino,
+                ondemand::read,
+            )
         })
     }
 
@@ -131,7 +146,7 @@ impl NetfsCacheOps for Backend {
         flags: &mut usize,
         ino: u64,
     ) -> IoSource {
-        io::prepare_read(res, start, len, i_size, flags, ino)
+        io::prepare_read(res, start, len, i_size, flags, ino, ondemand::read)
     }
 
     fn query_occupancy(
@@ -144,4 +159,33 @@ impl NetfsCacheOps for Backend {
     ) -> Result {
         io::query_occupancy(res, start, len, granularity, data_start, data_len)
     }
+}
+
+/// fscache's withdraw_cookie: the cookie is going, or the cache is.
+/// `object` is the cookie's (a reference of the caller's); it is taken
+/// off the cookie when this returns, last, as C does.
+fn withdraw(object: SlabArc<Object>, cookie: &Cookie) {
+    kdebug!(
+        "withdraw o={:08x} c={:08x}{}\n",
+        object.debug_id(),
+        cookie.debug_id(),
+        if object.file().is_none() {
+            " (no file)"
+        } else {
+            ""
+        }
+    );
+    object.see(ObjRef::SeeWithdrawCookie);
+    if let Some(listed) = object.cache().remove_object(&object) {
+        object.see(ObjRef::SeeWithdrawal);
+        drop(listed);
+    }
+    ondemand::clean_object(&object);
+    if let Some(file) = object.file() {
+        if let Some(b) = object.cache().bound() {
+            vfs::secure(&b.cred, || object.clean_up(&file));
+        }
+    }
+    object.trace_put(ObjRef::PutDetach);
+    drop(object);
 }

@@ -1,32 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Objects: the backing file of one data cookie, found by name in its
-//! volume's fan-out directory or created as a tmpfile and linked in when
-//! the cookie is done with, with its coherency xattr.
+//! Objects: the backing file of one data cookie, with its coherency
+//! xattr, its size, and its commit when the cookie is done with (a tmpfile
+//! linked in under the cookie's name). Finding or making the file is
+//! `backing.rs`'s.
 //!
 //! Objects live in the `cachefiles_object_jar` slab, as C's do, so their
 //! memory shows in `/proc/slabinfo`; `SlabArc` counts them as `Arc` would.
 //!
-//! Ownership: fscache's `cookie->cache_priv` holds one `SlabArc<Object>` from a
-//! successful lookup until withdrawal; each I/O in flight holds another;
+//! Ownership: fscache's `cookie->cache_priv` holds one `SlabArc<Object>` from
+//! lookup until withdrawal; each I/O in flight holds another;
 //! the cache's withdrawal list holds one. The object pins its cookie. The
 //! backing file sits in a spinlock because an invalidation swaps it while
 //! reads are starting.
 
-use crate::backend::Backend;
-use crate::cache::{Bound, Cache, SpaceFor};
+use crate::cache::Cache;
 use crate::coherency::{self, Content, ObjectCheck};
 use crate::error_inject::{inject_read, inject_remove, inject_write};
 use crate::io_error;
 use crate::kdebug;
 use crate::kext::bitops::AtomicFlags;
 use crate::kext::error::code::*;
-use crate::kext::fscache::{cookie::flags as cookie_flag, Cookie, ObjectCount, ObjectSlot};
+use crate::kext::fscache::{cookie::flags as cookie_flag, Cookie, ObjectCount};
 use crate::kext::slab::{InJar, Jar, SlabArc, SlabOnly};
 use crate::key;
-use crate::log::Name;
-use crate::log::{pr_err, pr_notice, pr_warn};
+use crate::log::pr_warn;
 use crate::namei;
-use crate::ondemand;
 use crate::ondemand_state;
 use crate::trace::{self, Coherency, Kill, ObjRef, Trunc};
 use crate::vfs::{self, Dentry, File, InUse};
@@ -92,7 +90,7 @@ pub(crate) struct Object {
 
 impl Object {
     /// A new object for `cookie` in `volume`, counted in the cache.
-    fn new(cookie: &Cookie, volume: Arc<Volume>) -> Result<SlabArc<Object>> {
+    pub(crate) fn new(cookie: &Cookie, volume: Arc<Volume>) -> Result<SlabArc<Object>> {
         let cooked = key::cook_key(cookie.key()).ok_or(EINVAL)?;
         let mut name = KVec::with_capacity(cooked.as_bytes().len(), GFP_KERNEL)?;
         name.extend_from_slice(cooked.as_bytes(), GFP_KERNEL)?;
@@ -176,7 +174,8 @@ impl Object {
         self.file.lock().clone()
     }
 
-    fn using_tmpfile(&self) -> bool {
+    /// Whether the backing file is a tmpfile not yet linked in.
+    pub(crate) fn using_tmpfile(&self) -> bool {
         self.flags.test(USING_TMPFILE)
     }
 
@@ -184,256 +183,61 @@ impl Object {
         self.flags.assign(USING_TMPFILE, on);
     }
 
-    fn fan(&self) -> Result<ARef<Dentry>> {
+    /// The fan-out directory the backing file is in.
+    pub(crate) fn fan(&self) -> Result<ARef<Dentry>> {
         self.volume.fan(self.cookie().key_hash())
     }
 
     /// Traces a failed VFS operation on `d` (cachefiles_vfs_error).
-    fn trace_vfs_error(&self, d: &Dentry, e: Error, why: trace::Err) {
+    pub(crate) fn trace_vfs_error(&self, d: &Dentry, e: Error, why: trace::Err) {
         if let Some(inode) = d.inode() {
             trace::vfs_error(Some(self.debug_id), inode, e.to_errno(), why);
         }
     }
 
-    fn io_error(&self, msg: core::fmt::Arguments<'_>) {
+    /// Marks the cache dead after a backing-fs error about this object.
+    pub(crate) fn io_error(&self, msg: core::fmt::Arguments<'_>) {
         self.cache()
             .io_error(format_args!("{} [o={:08x}]", msg, self.debug_id));
     }
 
-    /// fscache's lookup_cookie: finds or creates the backing file. The
-    /// object goes into `slot` (the cookie's private pointer) before the
-    /// search, and stays there whatever it finds, as in C: fscache
-    /// withdraws it.
-    pub(crate) fn lookup(
-        cookie: &Cookie,
-        volume: Arc<Volume>,
-        slot: ObjectSlot<'_, Backend>,
-    ) -> bool {
-        let cache = volume.cache().clone();
-        let Some(b) = cache.bound() else { return false };
-        // Allocated first: from here on nothing may fail that would leave
-        // the object unlisted (see Cache::reserve_object_slot()).
-        let Ok(listed) = Cache::reserve_object_slot() else {
-            return false;
-        };
-        let Ok(object) = Object::new(cookie, volume) else {
-            return false;
-        };
-        slot.attach(object.clone());
-        let ok = vfs::secure(&b.cred, || {
-            let ok = object.look_up_file();
-            kdebug!(
-                "lookup o={:08x} c={:08x} {}: {}\n",
-                object.debug_id,
-                cookie.debug_id(),
-                Name(&object.name),
-                if ok { "ok" } else { "failed" }
-            );
-            if ok {
-                object.see(ObjRef::SeeLookupCookie);
-                cache.add_object(listed, &object);
-                let _ = object.adjust_size();
-            }
-            ok
-        });
-        if !ok {
-            // As in C, after the cache's credentials are reverted.
-            object.see(ObjRef::SeeLookupFailed);
-            cookie.caching_failed();
-            // The caller holds an access on the cookie; withdraw_cookie
-            // releases the object once fscache drops it.
-            return false;
-        }
-        true
+    /// The backing file's name (C's `d_name`).
+    pub(crate) fn name(&self) -> &[u8] {
+        &self.name
     }
 
-    /// Walks to the backing file: opens it if it is there and current,
-    /// creates a tmpfile otherwise.
-    fn look_up_file(&self) -> bool {
-        let fan = match self.fan() {
-            Ok(f) => f,
-            Err(e) => {
-                kdebug!(
-                    "o={:08x}: no fan-out directory ({})\n",
-                    self.debug_id,
-                    e.to_errno()
-                );
-                return false;
-            }
-        };
-        let name = &self.name;
-        let found = inject_read().and_then(|()| fan.lookup_positive(name));
-        trace::lookup(Some(self.debug_id), &fan, found.as_deref().map_err(|e| *e));
-        let dentry = match found {
-            Ok(d) => d,
-            Err(e) if e == ENOENT => return self.new_file(),
-            Err(e) => {
-                if e == EIO {
-                    self.io_error(format_args!("Lookup failed"));
-                }
-                kdebug!("o={:08x}: lookup error {}\n", self.debug_id, e.to_errno());
-                return false;
-            }
-        };
-        if !dentry.is_reg() {
-            pr_err!("{} is not a file\n", Name(name));
-            let Some(inode) = fan.inode() else {
-                return false;
-            };
-            let lock = inode.lock_parent();
-            let id = Some(self.debug_id);
-            if namei::bury(self.cache(), id, &fan, lock, &dentry, Kill::IsWeird).is_err() {
-                return false;
-            }
-            return self.new_file();
-        }
-        self.open_file(&dentry)
-    }
-
-    fn new_file(&self) -> bool {
-        self.cookie().lookup_negative();
-        self.create_file()
-    }
-
-    fn create_file(&self) -> bool {
-        if self.cache().has_space(1, 0, SpaceFor::Create).is_err() {
-            kdebug!("o={:08x}: no space to create\n", self.debug_id);
-            return false;
-        }
-        let file = match self.create_tmpfile() {
-            Ok(f) => f,
-            Err(e) => {
-                kdebug!("o={:08x}: tmpfile error {}\n", self.debug_id, e.to_errno());
-                return false;
-            }
-        };
+    /// Takes a new tmpfile as the backing file (a lookup that made one):
+    /// its xattr is to be written, and it is to be linked in.
+    pub(crate) fn attach_tmpfile(&self, file: ARef<File>) {
         self.cookie().set_flag(cookie_flag::NEEDS_UPDATE);
         self.set_using_tmpfile(true);
         *self.file.lock() = Some(file);
-        true
     }
 
-    /// A new unlinked backing file in the object's fan-out directory, sized
-    /// to the object and marked in use.
-    pub(crate) fn create_tmpfile(&self) -> Result<ARef<File>> {
-        let b = self.cache().bound().ok_or(ENOBUFS())?;
-        vfs::secure(&b.cred, || self.create_tmpfile_as(b))
-    }
-
-    /// create_tmpfile(), with the cache's credentials in force.
-    fn create_tmpfile_as(&self, b: &Bound) -> Result<ARef<File>> {
-        let fan = self.fan()?;
-        let file = match inject_write().and_then(|()| vfs::tmpfile(&b.mnt, &fan, &b.cred)) {
-            Ok(f) => f,
-            Err(e) => {
-                self.trace_vfs_error(&fan, e, trace::Err::Tmpfile);
-                if e == EIO {
-                    self.io_error(format_args!("Failed to create tmpfile"));
-                }
-                return Err(e);
-            }
-        };
-        trace::tmpfile(self.debug_id, file.inode());
-        // Nobody else can have seen this file yet.
-        if !file.inode().lock().mark_in_use(Some(self.debug_id)) {
-            pr_warn!("new tmpfile already in use\n");
-        }
-        // On-demand: the daemon opens the object and says its size first.
-        if let Err(e) = ondemand::init_object(self) {
-            file.inode().lock().unmark_in_use(Some(self.debug_id));
-            return Err(e);
-        }
-        let size = round_up(self.cookie().object_size(), DIO_BLOCK_SIZE);
-        let sized = if size > 0 {
-            let id = self.debug_id;
-            trace::trunc(id, file.inode(), 0, size as i64, Trunc::ExpandTmpfile);
-            let r = inject_write().and_then(|()| file.truncate(size as i64));
-            if let Err(e) = r {
-                trace::vfs_error(Some(id), file.inode(), e.to_errno(), trace::Err::Trunc);
-            }
-            r
-        } else {
-            Ok(())
-        };
-        let checked = sized.and_then(|()| {
-            if file.has_rw_iter() {
-                Ok(())
-            } else {
-                pr_notice!("Cache does not support read_iter and write_iter\n");
-                Err(EINVAL)
-            }
-        });
-        if let Err(e) = checked {
-            file.inode().lock().unmark_in_use(Some(self.debug_id));
-            return Err(e);
-        }
-        Ok(file)
-    }
-
-    fn open_file(&self, dentry: &Dentry) -> bool {
-        let cache = self.cache();
-        let Some(b) = cache.bound() else { return false };
-        let Some(inode) = dentry.inode() else {
-            return false;
-        };
-        if !inode.lock().mark_in_use(Some(self.debug_id)) {
-            pr_notice!(
-                "cachefiles: Inode already in use: {} (B={:x})\n",
-                Name(&self.name),
-                inode.ino()
-            );
-            return false;
-        }
-        let file = match vfs::open(&b.mnt, dentry, &b.cred) {
-            Ok(f) => f,
-            Err(e) => {
-                trace::vfs_error(Some(self.debug_id), inode, e.to_errno(), trace::Err::Open);
-                kdebug!("o={:08x}: open error {}\n", self.debug_id, e.to_errno());
-                inode.lock().unmark_in_use(Some(self.debug_id));
-                return false;
-            }
-        };
-        if !file.has_rw_iter() {
-            pr_notice!("Cache does not support read_iter and write_iter\n");
-            drop(file);
-            inode.lock().unmark_in_use(Some(self.debug_id));
-            return false;
-        }
-        // On-demand: the daemon opens the object and says its size, which
-        // the coherency check compares.
-        if ondemand::init_object(self).is_err() {
-            drop(file);
-            inode.lock().unmark_in_use(Some(self.debug_id));
-            return false;
-        }
-        if let Err(e) = self.check_auxdata(&file) {
-            kdebug!(
-                "o={:08x}: xattr check: {}\n",
-                self.debug_id,
-                if e == ESTALE() {
-                    "stale, replacing"
-                } else {
-                    "unreadable"
-                }
-            );
-            self.cookie().lookup_negative();
-            self.unmark_in_use(&file);
-            drop(file);
-            if e == ESTALE() {
-                return self.create_file();
-            }
-            return false;
-        }
+    /// Takes the backing file a lookup found current: there is data to
+    /// read, and the file's atime is touched (culling goes by atime, and
+    /// lookups do not touch it).
+    pub(crate) fn attach_file(&self, file: ARef<File>) {
         self.cookie().clear_flag(cookie_flag::NO_DATA_TO_READ);
-        // Culling goes by atime, and lookups do not touch it.
         file.touch_atime();
         *self.file.lock() = Some(file);
-        true
+    }
+
+    /// Puts the empty tmpfile `new` in the old backing file's place (an
+    /// invalidation): nothing in it, its xattr to be written, to be linked
+    /// in. Returns the old file.
+    pub(crate) fn replace_file(&self, new: ARef<File>) -> Option<ARef<File>> {
+        let mut f = self.file.lock();
+        let old = f.replace(new);
+        self.content.store(Content::NoData as u8, Ordering::Relaxed);
+        self.set_using_tmpfile(true);
+        self.cookie().set_flag(cookie_flag::NEEDS_UPDATE);
+        old
     }
 
     /// Gives up the in-use mark on the backing file and tells the daemon
     /// what it may now cull.
-    fn unmark_in_use(&self, file: &File) {
+    pub(crate) fn unmark_in_use(&self, file: &File) {
         let inode = file.inode();
         inode.lock().unmark_in_use(Some(self.debug_id));
         if !self.using_tmpfile() {
@@ -443,7 +247,7 @@ impl Object {
 
     /// Checks the backing file's xattr against the cookie: ESTALE() if the
     /// file must be replaced.
-    fn check_auxdata(&self, file: &File) -> Result {
+    pub(crate) fn check_auxdata(&self, file: &File) -> Result {
         let cookie = self.cookie();
         let aux = cookie.aux();
         let aux = aux.as_bytes();
@@ -553,7 +357,7 @@ impl Object {
     }
 
     /// Sizes the backing file to the object (in whole DIO blocks).
-    fn adjust_size(&self) -> Result {
+    pub(crate) fn adjust_size(&self) -> Result {
         let file = self.file().ok_or(ENOBUFS())?;
         let new = round_up(self.cookie().object_size(), DIO_BLOCK_SIZE) as i64;
         let inode = file.inode();
@@ -687,7 +491,9 @@ impl Object {
         }
     }
 
-    fn clean_up(&self, file: &File) {
+    /// Commits or deletes the backing file at withdrawal (a retired
+    /// cookie's goes) and lets it go.
+    pub(crate) fn clean_up(&self, file: &File) {
         if self.cookie().test_flag(cookie_flag::RETIRED) {
             if !self.using_tmpfile() {
                 self.see(ObjRef::SeeCleanDelete);
@@ -702,73 +508,6 @@ impl Object {
         self.unmark_in_use(file);
         let file = self.file.lock().take();
         drop(file);
-    }
-
-    /// fscache's withdraw_cookie: the cookie is going, or the cache is.
-    /// `object` is the cookie's (a reference of the caller's); it is taken
-    /// off the cookie when this returns, last, as C does.
-    pub(crate) fn withdraw(object: SlabArc<Object>, cookie: &Cookie) {
-        kdebug!(
-            "withdraw o={:08x} c={:08x}{}\n",
-            object.debug_id,
-            cookie.debug_id(),
-            if object.file().is_none() {
-                " (no file)"
-            } else {
-                ""
-            }
-        );
-        object.see(ObjRef::SeeWithdrawCookie);
-        if let Some(listed) = object.cache().remove_object(&object) {
-            object.see(ObjRef::SeeWithdrawal);
-            drop(listed);
-        }
-        ondemand::clean_object(&object);
-        if let Some(file) = object.file() {
-            if let Some(b) = object.cache().bound() {
-                vfs::secure(&b.cred, || object.clean_up(&file));
-            }
-        }
-        object.trace_put(ObjRef::PutDetach);
-        drop(object);
-    }
-
-    /// fscache's invalidate_cookie: swaps in an empty tmpfile; I/O in
-    /// flight finishes on the old file, which is then unlinked.
-    pub(crate) fn invalidate(&self) -> bool {
-        let cookie = self.cookie();
-        let old_tmpfile = self.using_tmpfile();
-        if self.file().is_none() {
-            cookie.resume_after_invalidation();
-            return true;
-        }
-        let Ok(new) = self.create_tmpfile() else {
-            return false;
-        };
-        let old = {
-            let mut f = self.file.lock();
-            let old = f.replace(new);
-            self.content.store(Content::NoData as u8, Ordering::Relaxed);
-            self.set_using_tmpfile(true);
-            cookie.set_flag(cookie_flag::NEEDS_UPDATE);
-            old
-        };
-        cookie.resume_after_invalidation();
-        if let Some(old) = old {
-            if !old_tmpfile {
-                if let (Ok(fan), Some(b)) = (self.fan(), self.cache().bound()) {
-                    vfs::secure(&b.cred, || {
-                        if let Some(inode) = fan.inode() {
-                            let lock = inode.lock_parent();
-                            let (id, why) = (Some(self.debug_id), Kill::Invalidated);
-                            let _ = namei::bury(self.cache(), id, &fan, lock, &old.dentry(), why);
-                        }
-                    });
-                }
-            }
-            drop(old);
-        }
-        true
     }
 
     /// fscache's prepare_to_write: a linked file's xattr is updated before

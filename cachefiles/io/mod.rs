@@ -345,8 +345,14 @@ pub(crate) fn issue_write(sub: &Subrequest, done: Completion) {
     write(res, sub.start(), iter, done);
 }
 
+/// How an on-demand read asks the daemon for `len` bytes at `pos` of an
+/// object and waits until they are in the cache file (`ondemand::read`,
+/// which the ops pass in: on-demand mode builds on this file's writes).
+pub(crate) type Fetch = fn(&Object, i64, usize) -> Result;
+
 /// Where the data (rather than holes) of a read lies, and so where it comes
-/// from: the cache, the server, or nowhere (zeroes past EOF).
+/// from: the cache, the server, or nowhere (zeroes past EOF); an on-demand
+/// read `fetch`es what is missing first.
 pub(crate) fn prepare_read(
     res: &Resources,
     start: i64,
@@ -354,9 +360,10 @@ pub(crate) fn prepare_read(
     i_size: i64,
     flags: &mut usize,
     netfs_ino: u64,
+    fetch: Fetch,
 ) -> IoSource {
     let mut seen = PrepSeen::default();
-    let source = prepare_read_source(res, start, len, i_size, flags, &mut seen);
+    let source = prepare_read_source(res, start, len, i_size, flags, &mut seen, fetch);
     trace::prep_read(
         seen.object,
         start,
@@ -395,6 +402,7 @@ fn prepare_read_source(
     i_size: i64,
     flags: &mut usize,
     seen: &mut PrepSeen,
+    fetch: Fetch,
 ) -> IoSource {
     let copy_to_cache = subrequest::flags::COPY_TO_CACHE;
     let ondemand = subrequest::flags::ONDEMAND;
@@ -454,7 +462,7 @@ fn prepare_read_source(
         }
         // On-demand: the daemon writes the range into the cache file;
         // then look again, without asking twice.
-        if crate::ondemand::read(object, start, *len).is_err() {
+        if fetch(object, start, *len).is_err() {
             return IoSource::INVALID_READ;
         }
         *flags &= !ondemand;
