@@ -24,56 +24,51 @@ use kernel::{prelude::*, sync::Arc, types::ARef};
 /// object goes into `slot` (the cookie's private pointer) before the
 /// search, and stays there whatever it finds, as in C: fscache withdraws
 /// it.
-pub(crate) fn lookup(cookie: &Cookie, volume: Arc<Volume>, slot: ObjectSlot<'_, Backend>) -> bool {
+pub(crate) fn lookup(
+    cookie: &Cookie,
+    volume: Arc<Volume>,
+    slot: ObjectSlot<'_, Backend>,
+) -> Result {
     let cache = volume.cache().clone();
-    let Some(b) = cache.bound() else { return false };
+    let b = cache.bound().ok_or(ENOBUFS())?;
     // Allocated first: from here on nothing may fail that would leave
     // the object unlisted (see Cache::reserve_object_slot()).
-    let Ok(listed) = Cache::reserve_object_slot() else {
-        return false;
-    };
-    let Ok(object) = Object::new(cookie, volume) else {
-        return false;
-    };
+    let listed = Cache::reserve_object_slot()?;
+    let object = Object::new(cookie, volume)?;
     slot.attach(object.clone());
-    let ok = vfs::secure(&b.cred, || {
-        let ok = look_up_file(&object);
+    let r = vfs::secure(&b.cred, || {
+        let r = look_up_file(&object);
         kdebug!(
             "lookup o={:08x} c={:08x} {}: {}\n",
             object.debug_id(),
             cookie.debug_id(),
             Name(object.name()),
-            if ok { "ok" } else { "failed" }
+            if r.is_ok() { "ok" } else { "failed" }
         );
-        if ok {
+        if r.is_ok() {
             object.see(ObjRef::SeeLookupCookie);
             cache.add_object(listed, &object);
             let _ = object.adjust_size();
         }
-        ok
+        r
     });
-    if !ok {
+    if r.is_err() {
         // As in C, after the cache's credentials are reverted.
         object.see(ObjRef::SeeLookupFailed);
         cookie.caching_failed();
         // The caller holds an access on the cookie; withdraw_cookie
         // releases the object once fscache drops it.
-        return false;
     }
-    true
+    r
 }
 
 /// Walks to the backing file: opens it if it is there and current,
 /// creates a tmpfile otherwise.
-fn look_up_file(object: &Object) -> bool {
+fn look_up_file(object: &Object) -> Result {
     let id = object.debug_id();
-    let fan = match object.fan() {
-        Ok(f) => f,
-        Err(e) => {
-            kdebug!("o={:08x}: no fan-out directory ({})\n", id, e.to_errno());
-            return false;
-        }
-    };
+    let fan = object.fan().inspect_err(|e| {
+        kdebug!("o={:08x}: no fan-out directory ({})\n", id, e.to_errno());
+    })?;
     let name = object.name();
     let found = inject_read().and_then(|()| fan.lookup_positive(name));
     trace::lookup(Some(id), &fan, found.as_deref().map_err(|e| *e));
@@ -85,43 +80,33 @@ fn look_up_file(object: &Object) -> bool {
                 object.io_error(format_args!("Lookup failed"));
             }
             kdebug!("o={:08x}: lookup error {}\n", id, e.to_errno());
-            return false;
+            return Err(e);
         }
     };
     if !dentry.is_reg() {
         pr_err!("{} is not a file\n", Name(name));
-        let Some(inode) = fan.inode() else {
-            return false;
-        };
-        let lock = inode.lock_parent();
-        if namei::bury(object.cache(), Some(id), &fan, lock, &dentry, Kill::IsWeird).is_err() {
-            return false;
-        }
+        let lock = fan.inode().ok_or(ENOENT)?.lock_parent();
+        namei::bury(object.cache(), Some(id), &fan, lock, &dentry, Kill::IsWeird)?;
         return new_file(object);
     }
     open_file(object, &dentry)
 }
 
-fn new_file(object: &Object) -> bool {
+fn new_file(object: &Object) -> Result {
     object.cookie().lookup_negative();
     create_file(object)
 }
 
-fn create_file(object: &Object) -> bool {
+fn create_file(object: &Object) -> Result {
     let id = object.debug_id();
-    if object.cache().has_space(1, 0, SpaceFor::Create).is_err() {
-        kdebug!("o={:08x}: no space to create\n", id);
-        return false;
-    }
-    let file = match create_tmpfile(object) {
-        Ok(f) => f,
-        Err(e) => {
-            kdebug!("o={:08x}: tmpfile error {}\n", id, e.to_errno());
-            return false;
-        }
-    };
+    object
+        .cache()
+        .has_space(1, 0, SpaceFor::Create)
+        .inspect_err(|_| kdebug!("o={:08x}: no space to create\n", id))?;
+    let file = create_tmpfile(object)
+        .inspect_err(|e| kdebug!("o={:08x}: tmpfile error {}\n", id, e.to_errno()))?;
     object.attach_tmpfile(file);
-    true
+    Ok(())
 }
 
 /// A new unlinked backing file in the object's fan-out directory, sized
@@ -181,20 +166,18 @@ fn create_tmpfile_as(object: &Object, b: &Bound) -> Result<ARef<File>> {
     Ok(file)
 }
 
-fn open_file(object: &Object, dentry: &Dentry) -> bool {
+fn open_file(object: &Object, dentry: &Dentry) -> Result {
     let id = object.debug_id();
     let cache = object.cache();
-    let Some(b) = cache.bound() else { return false };
-    let Some(inode) = dentry.inode() else {
-        return false;
-    };
+    let b = cache.bound().ok_or(ENOBUFS())?;
+    let inode = dentry.inode().ok_or(ENOENT)?;
     if !inode.lock().mark_in_use(Some(id)) {
         pr_notice!(
             "cachefiles: Inode already in use: {} (B={:x})\n",
             Name(object.name()),
             inode.ino()
         );
-        return false;
+        return Err(EBUSY);
     }
     let file = match vfs::open(&b.mnt, dentry, &b.cred) {
         Ok(f) => f,
@@ -202,21 +185,21 @@ fn open_file(object: &Object, dentry: &Dentry) -> bool {
             trace::vfs_error(Some(id), inode, e.to_errno(), trace::Err::Open);
             kdebug!("o={:08x}: open error {}\n", id, e.to_errno());
             inode.lock().unmark_in_use(Some(id));
-            return false;
+            return Err(e);
         }
     };
     if !file.has_rw_iter() {
         pr_notice!("Cache does not support read_iter and write_iter\n");
         drop(file);
         inode.lock().unmark_in_use(Some(id));
-        return false;
+        return Err(EINVAL);
     }
     // On-demand: the daemon opens the object and says its size, which
     // the coherency check compares.
-    if ondemand::init_object(object).is_err() {
+    if let Err(e) = ondemand::init_object(object) {
         drop(file);
         inode.lock().unmark_in_use(Some(id));
-        return false;
+        return Err(e);
     }
     if let Err(e) = object.check_auxdata(&file) {
         kdebug!(
@@ -234,24 +217,22 @@ fn open_file(object: &Object, dentry: &Dentry) -> bool {
         if e == ESTALE() {
             return create_file(object);
         }
-        return false;
+        return Err(e);
     }
     object.attach_file(file);
-    true
+    Ok(())
 }
 
 /// fscache's invalidate_cookie: swaps in an empty tmpfile; I/O in
 /// flight finishes on the old file, which is then unlinked.
-pub(crate) fn invalidate(object: &Object) -> bool {
+pub(crate) fn invalidate(object: &Object) -> Result {
     let cookie = object.cookie();
     let old_tmpfile = object.using_tmpfile();
     if object.file().is_none() {
         cookie.resume_after_invalidation();
-        return true;
+        return Ok(());
     }
-    let Ok(new) = create_tmpfile(object) else {
-        return false;
-    };
+    let new = create_tmpfile(object)?;
     let old = object.replace_file(new);
     cookie.resume_after_invalidation();
     if let Some(old) = old {
@@ -268,5 +249,5 @@ pub(crate) fn invalidate(object: &Object) -> bool {
         }
         drop(old);
     }
-    true
+    Ok(())
 }

@@ -11,7 +11,6 @@ use crate::backing;
 use crate::cache::Cache;
 use crate::io;
 use crate::kdebug;
-use crate::kext::error::code::*;
 use crate::kext::fscache::{
     self, CacheBackend, CacheResources, Cookie, IoSource, NetfsCacheOps, ObjectSlot, ReadHole,
     Subrequest, VolumeSlot, WantState,
@@ -46,7 +45,9 @@ impl CacheBackend for Backend {
         volume: &fscache::Volume,
         slot: VolumeSlot<'_, Self>,
     ) {
-        Volume::acquire(&cache.into(), volume, slot);
+        // On an error the volume is left without a cache object (its
+        // cookies go uncached), as C leaves it.
+        let _ = Volume::acquire(&cache.into(), volume, slot);
     }
 
     fn free_volume(volume: &fscache::Volume, data: Arc<Volume>) {
@@ -58,10 +59,7 @@ impl CacheBackend for Backend {
         cookie: &Cookie,
         slot: ObjectSlot<'_, Self>,
     ) -> Result {
-        match backing::lookup(cookie, volume.into(), slot) {
-            true => Ok(()),
-            false => Err(ENOBUFS()),
-        }
+        backing::lookup(cookie, volume.into(), slot)
     }
 
     fn withdraw_cookie(cookie: &Cookie, object: &Object) {
@@ -73,10 +71,7 @@ impl CacheBackend for Backend {
     }
 
     fn invalidate_cookie(_cookie: &Cookie, object: &Object) -> Result {
-        match backing::invalidate(object) {
-            true => Ok(()),
-            false => Err(ENOBUFS()),
-        }
+        backing::invalidate(object)
     }
 
     fn begin_operation(res: &CacheResources<Self>, want: WantState) -> Result {

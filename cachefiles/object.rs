@@ -393,13 +393,14 @@ impl Object {
         let cookie = self.cookie();
         if new_size < cookie.object_size() {
             if let (Some(file), Some(b)) = (file, self.cache().bound()) {
-                vfs::secure(&b.cred, || self.shorten(file, new_size));
+                // A failure is logged and kills the cache (io_error).
+                let _ = vfs::secure(&b.cred, || self.shorten(file, new_size));
             }
         }
         cookie.set_object_size(new_size);
     }
 
-    fn shorten(&self, file: &File, new_size: u64) -> bool {
+    fn shorten(&self, file: &File, new_size: u64) -> Result {
         let dio = round_up(new_size, DIO_BLOCK_SIZE);
         let (id, inode) = (self.debug_id, file.inode());
         trace::trunc(id, inode, inode.size(), dio as i64, Trunc::Shrink);
@@ -407,7 +408,7 @@ impl Object {
             trace::io_error(Some(id), inode, e.to_errno(), trace::Err::Trunc);
             self.io_error(format_args!("Trunc-to-size failed {}", e.to_errno()));
             self.remove_xattr(&file.dentry());
-            return false;
+            return Err(e);
         }
         if new_size < dio {
             trace::trunc(id, inode, dio as i64, new_size as i64, Trunc::DioAdjust);
@@ -417,21 +418,17 @@ impl Object {
                 trace::io_error(Some(id), inode, e.to_errno(), trace::Err::Fallocate);
                 self.io_error(format_args!("Trunc-to-dio-size failed {}", e.to_errno()));
                 self.remove_xattr(&file.dentry());
-                return false;
+                return Err(e);
             }
         }
-        true
+        Ok(())
     }
 
     /// Links a tmpfile in under the object's name, replacing a stale file.
-    fn commit_tmpfile(&self) -> bool {
-        let Some(file) = self.file() else {
-            return false;
-        };
-        let Ok(fan) = self.fan() else { return false };
-        let Some(finode) = fan.inode() else {
-            return false;
-        };
+    fn commit_tmpfile(&self) -> Result {
+        let file = self.file().ok_or(ENOBUFS())?;
+        let fan = self.fan()?;
+        let finode = fan.inode().ok_or(ENOENT)?;
         let lock = finode.lock_parent();
         let name = &self.name;
         let id = Some(self.debug_id);
@@ -442,30 +439,23 @@ impl Object {
             }
             r
         };
-        let Ok(mut dentry) = lookup() else {
-            return false;
-        };
+        let mut dentry = lookup()?;
         if !dentry.is_negative() {
             if dentry.inode().map(|i| i.as_ptr()) == Some(file.inode().as_ptr()) {
-                return true;
+                return Ok(());
             }
-            if namei::unlink(self.cache(), id, &fan, &lock, &dentry, Kill::IsStale).is_err() {
-                return false;
-            }
+            namei::unlink(self.cache(), id, &fan, &lock, &dentry, Kill::IsStale)?;
             drop(dentry);
-            dentry = match lookup() {
-                Ok(d) => d,
-                Err(_) => return false,
-            };
+            dentry = lookup()?;
         }
         if let Err(e) = inject_read().and_then(|()| vfs::link(&file, &fan, &lock, &dentry)) {
             trace::vfs_error(id, finode, e.to_errno(), trace::Err::Link);
-            return false;
+            return Err(e);
         }
         trace::link(self.debug_id, file.inode());
         let _guard = self.file.lock();
         self.set_using_tmpfile(false);
-        true
+        Ok(())
     }
 
     /// Unlinks the backing file (the cookie was retired).
@@ -487,7 +477,8 @@ impl Object {
             let _ = self.set_xattr();
         }
         if self.using_tmpfile() {
-            self.commit_tmpfile();
+            // A tmpfile left unlinked is lost, as in C.
+            let _ = self.commit_tmpfile();
         }
     }
 

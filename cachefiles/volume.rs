@@ -68,14 +68,15 @@ impl Volume {
     }
 
     /// fscache's acquire_volume: sets the volume up on disk; what `slot`
-    /// is given becomes `vcookie`'s private pointer.
+    /// is given becomes `vcookie`'s private pointer. On an error the volume
+    /// has no cache object, and its cookies are not cached.
     pub(crate) fn acquire(
         cache: &Arc<Cache>,
         vcookie: &fscache::Volume,
         slot: VolumeSlot<'_, Backend>,
-    ) {
-        let Some(b) = cache.bound() else { return };
-        vfs::secure(&b.cred, || Self::acquire_as(cache, b, vcookie, slot));
+    ) -> Result {
+        let b = cache.bound().ok_or(ENOBUFS())?;
+        vfs::secure(&b.cred, || Self::acquire_as(cache, b, vcookie, slot))
     }
 
     /// acquire(), with the cache's credentials in force.
@@ -84,18 +85,11 @@ impl Volume {
         b: &Bound,
         vcookie: &fscache::Volume,
         slot: VolumeSlot<'_, Backend>,
-    ) {
+    ) -> Result {
         let vkey = vcookie.key();
         let mut name = KVec::new();
-        if name
-            .extend_with(key::volume_dir_len(vkey.len()), 0u8, GFP_KERNEL)
-            .is_err()
-        {
-            return;
-        }
-        if key::volume_dir_name(vkey, &mut name).is_none() {
-            return;
-        }
+        name.extend_with(key::volume_dir_len(vkey.len()), 0u8, GFP_KERNEL)?;
+        key::volume_dir_name(vkey, &mut name).ok_or(EINVAL)?;
         let space = || cache.has_space(1, 0, SpaceFor::Create);
         let dir = loop {
             let mut is_new = false;
@@ -103,13 +97,13 @@ impl Volume {
                 Ok(d) => d,
                 Err(e) => {
                     kdebug!("volume {}: directory error {}\n", Name(&name), e.to_errno());
-                    return;
+                    return Err(e);
                 }
             };
             if is_new {
-                if !set_xattr(cache, &dir, vcookie) {
+                if let Err(e) = set_xattr(cache, &dir, vcookie) {
                     kdebug!("volume {}: cannot set the xattr\n", Name(&name));
-                    return;
+                    return Err(e);
                 }
                 kdebug!("volume {}: created\n", Name(&name));
                 break dir;
@@ -120,26 +114,20 @@ impl Volume {
                     // Stale volume: bury it and make a new one. If it cannot
                     // be buried, give up rather than find it stale again.
                     kdebug!("volume {}: stale, replacing\n", Name(&name));
-                    let Some(lock) = b.store.inode().map(|i| i.lock_parent()) else {
-                        return;
-                    };
+                    let lock = b.store.inode().ok_or(ENOENT)?.lock_parent();
                     let why = trace::Kill::VolumeIsWeird;
-                    if namei::bury(cache, None, &b.store, lock, &dir, why).is_err() {
-                        return;
-                    }
+                    namei::bury(cache, None, &b.store, lock, &dir, why)?;
                     drop(dir);
                     continue;
                 }
                 Err(e) => {
                     kdebug!("volume {}: xattr error {}\n", Name(&name), e.to_errno());
-                    return;
+                    return Err(e);
                 }
             }
         };
         let mut fanout = KVec::new();
-        if fanout.reserve(256, GFP_KERNEL).is_err() {
-            return;
-        }
+        fanout.reserve(256, GFP_KERNEL)?;
         for i in 0..=255u8 {
             let fan = match dir::get_directory(&b.mnt, &dir, &key::fanout_name(i), None, &space) {
                 Ok(f) => f,
@@ -150,12 +138,10 @@ impl Volume {
                         i,
                         e.to_errno()
                     );
-                    return;
+                    return Err(e);
                 }
             };
-            if fanout.push(fan, GFP_KERNEL).is_err() {
-                return;
-            }
+            fanout.push(fan, GFP_KERNEL)?;
         }
         let volume = Arc::pin_init(
             pin_init!(Volume {
@@ -164,18 +150,22 @@ impl Volume {
                 dirs <- new_spinlock!(Some(Dirs { dir, fanout }), "cachefiles_volume"),
             }),
             GFP_KERNEL,
-        );
-        let Ok(volume) = volume else { return };
+        )?;
         // Made for this fscache volume and this cache just above; listed
         // in this cache, whose free_volume unlists it.
         let ours = volume.vcookie_key == slot.volume().as_ptr() as usize
             && core::ptr::eq(&*volume.cache, &**cache);
-        if !ours || cache.attach_volume(volume.clone(), slot).is_err() {
+        let attached = match ours {
+            true => cache.attach_volume(volume.clone(), slot),
+            false => Err(EINVAL),
+        };
+        if let Err(e) = attached {
             volume.release_dirs();
-            return;
+            return Err(e);
         }
         // Stop fscache waking withdrawers on every access count drop to 0.
         vcookie.pin_access();
+        Ok(())
     }
 
     fn release_dirs(&self) {
@@ -214,13 +204,11 @@ impl Volume {
     }
 }
 
-fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &fscache::Volume) -> bool {
-    let Some(b) = cache.bound() else { return false };
+fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &fscache::Volume) -> Result {
+    let b = cache.bound().ok_or(ENOBUFS())?;
     let mut buf = [0u8; coherency::MAX_VOLUME_XATTR_LEN];
     let coh = vcookie.coherency();
-    let Some(n) = coherency::encode_volume(coh.as_bytes(), &mut buf) else {
-        return false;
-    };
+    let n = coherency::encode_volume(coh.as_bytes(), &mut buf).ok_or(EINVAL)?;
     let r = inject_write().and_then(|()| {
         b.mnt
             .with_write(|| vfs::setxattr(dir, vfs::XATTR_NAME, &buf[..n]))
@@ -235,15 +223,12 @@ fn set_xattr(cache: &Cache, dir: &Dentry, vcookie: &fscache::Volume) -> bool {
         };
         trace::vol_coherency(vcookie, inode.ino(), why);
     }
-    match r {
-        Ok(()) => true,
-        Err(e) => {
-            if e != ENOMEM {
-                io_error!(cache, "Failed to set xattr with error {}", e.to_errno());
-            }
-            false
+    if let Err(e) = r {
+        if e != ENOMEM {
+            io_error!(cache, "Failed to set xattr with error {}", e.to_errno());
         }
     }
+    r
 }
 
 fn check_xattr(cache: &Cache, dir: &Dentry, vcookie: &fscache::Volume) -> Result {
