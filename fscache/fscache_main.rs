@@ -7,8 +7,6 @@ use kernel::{bindings, c_str, prelude::*};
 mod abi;
 mod cache;
 mod cookie;
-mod cookie_state;
-mod cookie_sys;
 mod io;
 #[path = "../rust/kext/mod.rs"]
 mod kext;

@@ -91,7 +91,7 @@ pub(crate) fn show(m: &SeqFile) -> core::fmt::Result {
         u(&N_COOKIES_LRU_EXPIRED),
         u(&N_COOKIES_LRU_REMOVED),
         u(&N_COOKIES_LRU_DROPPED),
-        crate::cookie_sys::lru_timer_left()
+        crate::cookie::sys::lru_timer_left()
     )?;
     writeln!(m, "Invals : n={}", u(&N_INVALIDATES))?;
     writeln!(

@@ -2,10 +2,10 @@
 //! The cookie hash: one live cookie per volume and key. A new cookie
 //! claims its key here; one that is being relinquished is waited for.
 
+use super::state as cs;
+use super::sys::{self as cookie_sys, Bucket};
 use super::{put_traced, Cookie, State, COLLISION_NOTICE};
 use super::{C_COLLISION, C_GET_COLLISION, C_PUT_COLLISION};
-use crate::cookie_state as cs;
-use crate::cookie_sys::{self, Bucket};
 use crate::stats;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;

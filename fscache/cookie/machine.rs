@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The cookie's state machine, run by its work item: the steps that
-//! `cookie_state.rs` (pure rules) chooses, each calling into the backend.
+//! `state.rs` (pure rules) chooses, each calling into the backend.
 
+use super::state::{self as cs, Action};
 use super::{
     caching_failed, end_access, hash, put_traced, withdraw, Cookie, State, ACC_CACHE_PIN,
     ACC_INVALIDATE_END, ACC_LOOKUP_END, ACC_LOOKUP_FAILED, C_PUT_WORK, C_SEE_ACTIVE,
     C_SEE_LRU_DISCARD, C_SEE_RELINQUISH, C_SEE_WITHDRAW, C_SEE_WORK,
 };
-use crate::cookie_state::{self as cs, Action};
 use crate::volume;
 use core::sync::atomic::Ordering;
 use kernel::{prelude::*, types::ARef};

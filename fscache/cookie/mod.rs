@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Cookies: one per file a filesystem caches, hashed by volume and key,
 //! driven by a state machine that runs as the cookie's work item on
-//! `fscache_wq` (rules in `cookie_state.rs`).
+//! `fscache_wq` (rules in `state.rs`).
 //!
 //! A cookie is a C `struct fscache_cookie` (backends and inline helpers
 //! read its fields). Ownership:
@@ -22,22 +22,26 @@
 //!
 //! Layout: `object.rs` is the C object (its fields, allocation, the calls
 //! into the backend); `hash.rs` the key hash; `machine.rs` the state
-//! machine's steps; this file the API the exported functions call.
+//! machine's steps; `state.rs` its rules (pure Rust); `sys.rs` what
+//! cookies sit on in C (`cookie.c`, `lru.c`); this file the API the
+//! exported functions call.
 
 mod hash;
 mod machine;
 mod object;
+pub(crate) mod state;
+pub(crate) mod sys;
 
 pub(crate) use object::Cookie;
 use object::Locked;
 
+use self::state as cs;
+pub(crate) use self::state::State;
+use self::sys as cookie_sys;
 use crate::cache;
-use crate::cookie_state as cs;
-pub(crate) use crate::cookie_state::State;
-use crate::cookie_sys;
 use crate::log::pr_named;
 use crate::stats;
-use crate::sys;
+use crate::sys::HZ;
 use crate::trace;
 use crate::volume::{self, Volume};
 use core::sync::atomic::{fence, Ordering};
@@ -48,7 +52,7 @@ use kernel::{
     types::ARef,
 };
 
-// cookie_state.rs is pure Rust; hold its numbers to the C header's.
+// state.rs is pure Rust; hold its numbers to the C header's.
 const _: () = {
     use bindings as b;
     assert!(cs::RELINQUISHED == b::FSCACHE_COOKIE_RELINQUISHED);
@@ -88,10 +92,10 @@ const MAX_KEY: usize = 255;
 const MAX_AUX: usize = 255;
 
 /// How long an unused cookie stays bound to its cache object (10 s).
-const LRU_TIMEOUT: c_ulong = 10 * sys::HZ;
+const LRU_TIMEOUT: c_ulong = 10 * HZ;
 /// How long an acquisition waits quietly for a colliding cookie that is
 /// being relinquished before it says so (20 s, as in C).
-const COLLISION_NOTICE: c_long = 20 * sys::HZ as c_long;
+const COLLISION_NOTICE: c_long = 20 * HZ as c_long;
 
 // Trace reasons, shortened.
 use bindings::{

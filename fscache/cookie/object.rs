@@ -6,9 +6,9 @@
 //! cookies is here; the logic in `mod.rs`, `hash.rs` and `machine.rs` is
 //! safe Rust over these accessors.
 
+use super::state as cs;
+use super::sys as cookie_sys;
 use super::State;
-use crate::cookie_state as cs;
-use crate::cookie_sys;
 use crate::kext::bitops::BitFlags;
 use crate::key_hash;
 use crate::sys;

@@ -14,9 +14,9 @@ pub(crate) use netfs::{CacheResources, Completion, Mapping};
 use netfs::{WriteRequest, NOBUFS};
 
 use crate::cache;
+use crate::cookie::state::{self as cs, State};
+use crate::cookie::sys as cookie_sys;
 use crate::cookie::{self, Cookie};
-use crate::cookie_state::{self as cs, State};
-use crate::cookie_sys;
 use crate::kext::error::code::ENOBUFS;
 use crate::stats;
 use crate::trace;

@@ -8,7 +8,7 @@ pub mod daemon_cmd;
 #[path = "../../fscache/key_hash.rs"]
 pub mod key_hash;
 
-#[path = "../../fscache/cookie_state.rs"]
+#[path = "../../fscache/cookie/state.rs"]
 pub mod cookie_state;
 
 #[path = "../../cachefiles/key.rs"]

@@ -3,8 +3,8 @@
 //! the bit-locked hash chains, the /proc list, the LRU with its timer, the
 //! workqueue and `wait_var_event()`.
 
+use super::state as cs;
 use crate::cookie::Cookie;
-use crate::cookie_state as cs;
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
     bindings,

@@ -11,7 +11,7 @@
 #include <linux/workqueue.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include "helpers.h"
+#include "../helpers.h"
 
 /* Ends PG_private_2 on the folios of @mapping in [start, start + len). */
 void fsrs_clear_page_bits(struct address_space *mapping, loff_t start, size_t len)

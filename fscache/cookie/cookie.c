@@ -11,10 +11,10 @@
 #include <linux/workqueue.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include "helpers.h"
+#include "../helpers.h"
 
 /*
- * Cookies. The Rust side (cookie.rs) holds the logic; these wrap the
+ * Cookies. The Rust side (cookie/) holds the logic; these wrap the
  * kernel's intrusive lists, bit locks, slab and timer macros it sits on.
  */
 extern struct workqueue_struct *fscache_wq;	/* exports.c */

@@ -11,7 +11,7 @@
 #include <linux/workqueue.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include "helpers.h"
+#include "../helpers.h"
 
 /*
  * The LRU of unused cookies. Being on it owns one reference on the cookie:
@@ -21,7 +21,7 @@ static LIST_HEAD(fsrs_cookie_lru);
 static DEFINE_SPINLOCK(fsrs_cookie_lru_lock);
 static void fsrs_lru_timed_out(struct timer_list *timer);
 static DEFINE_TIMER(fsrs_cookie_lru_timer, fsrs_lru_timed_out);
-void fsrs_cookie_lru_worker(struct work_struct *work);	/* cookie.rs */
+void fsrs_cookie_lru_worker(struct work_struct *work);	/* cookie/object.rs */
 static DECLARE_WORK(fsrs_cookie_lru_work, fsrs_cookie_lru_worker);
 
 static void fsrs_lru_timed_out(struct timer_list *timer)

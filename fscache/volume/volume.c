@@ -11,7 +11,7 @@
 #include <linux/workqueue.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include "helpers.h"
+#include "../helpers.h"
 
 /* The parts of a new volume that need lockdep keys or macros. */
 void fsrs_volume_init(struct fscache_volume *volume, void (*fn)(struct work_struct *))
