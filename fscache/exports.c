@@ -10,7 +10,7 @@
 #include <linux/seq_file.h>
 #include <linux/wait.h>
 
-/* Allocated by module init (lib.rs). */
+/* Allocated by module init (fscache_main.rs). */
 struct workqueue_struct *fscache_wq;
 EXPORT_SYMBOL(fscache_wq);
 
@@ -38,14 +38,14 @@ EXPORT_SYMBOL(fscache_n_culled);
 atomic_t fscache_n_dio_misfit;
 EXPORT_SYMBOL(fscache_n_dio_misfit);
 
-/* Cache API (cache.rs, entry points in abi.rs). */
+/* Cache API (cache/, entry points in abi.rs). */
 EXPORT_SYMBOL(fscache_acquire_cache);
 EXPORT_SYMBOL(fscache_relinquish_cache);
 EXPORT_SYMBOL(fscache_add_cache);
 EXPORT_SYMBOL(fscache_withdraw_cache);
 EXPORT_SYMBOL(fscache_io_error);
 
-/* Volume API (volume.rs, entry points in abi.rs). */
+/* Volume API (volume/, entry points in abi.rs). */
 EXPORT_SYMBOL(__fscache_acquire_volume);
 EXPORT_SYMBOL(__fscache_relinquish_volume);
 EXPORT_SYMBOL(fscache_try_get_volume);
@@ -53,7 +53,7 @@ EXPORT_SYMBOL(fscache_put_volume);
 EXPORT_SYMBOL(fscache_end_volume_access);
 EXPORT_SYMBOL(fscache_withdraw_volume);
 
-/* Cookie API (cookie.rs, entry points in abi.rs). */
+/* Cookie API (cookie/, entry points in abi.rs). */
 EXPORT_SYMBOL(__fscache_acquire_cookie);
 EXPORT_SYMBOL(__fscache_use_cookie);
 EXPORT_SYMBOL(__fscache_unuse_cookie);

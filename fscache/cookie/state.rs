@@ -9,7 +9,7 @@
 //! `Quiescent`, instead of being overwritten by it.
 //!
 //! Pure logic (only `core`), compiled by the host crate so `cargo test`
-//! can walk every state and flag combination; `cookie.rs` checks at build
+//! can walk every state and flag combination; `mod.rs` checks at build
 //! time that the numbers here are the C header's.
 //!
 //! Items are `pub` for the host crate.

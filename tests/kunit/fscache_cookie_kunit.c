@@ -22,7 +22,7 @@
 /*
  * Key hashes: the low byte of a cookie's hash names the fan-out directory
  * cachefiles stores its file in, so every fscache must agree on them. The
- * same vectors are in host/tests/key_hash.rs.
+ * same vectors are in the tests of fscache/key_hash.rs.
  */
 struct hash_vector {
 	const char *volume_key;

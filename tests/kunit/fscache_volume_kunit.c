@@ -15,8 +15,8 @@
 /*
  * Volume key hashes: they salt every cookie hash of the volume, and the low
  * byte of a cookie hash names cachefiles' fan-out directory, so every
- * fscache must agree on them. The same vectors are in
- * host/tests/key_hash.rs (cookie hashes: fscache_cookie_kunit.c).
+ * fscache must agree on them. The same vectors are in the tests of
+ * fscache/key_hash.rs (cookie hashes: fscache_cookie_kunit.c).
  */
 static const struct {
 	const char *key;
