@@ -45,6 +45,14 @@
  *   cull           `inuse` and `cull` on an on-demand object's file
  *                  (made by a first mount): EBUSY while mounted again;
  *                  after the unmount, not in use, and culled.
+ *   close-inuse    a measurement, not a check: ROUNDS (FSID2's place,
+ *                  default 20) times, mount, read and unmount, and send
+ *                  `inuse` for the object's file the moment its CLOSE is
+ *                  read, then again until it says free; prints how
+ *                  often the first answer was "free" and how long the
+ *                  file stayed busy after the CLOSE.
+ *   close-inuse-new  the same with a new object every round (the file
+ *                  culled after each), which withdrawal links in.
  */
 #include "odlib.h"
 
@@ -506,6 +514,127 @@ static void cull(const char *fsid)
 	expect(finish_cache(dev), "the cache goes with the daemon");
 }
 
+/* Appends a line to the trace buffer, if tracefs is there. */
+static void mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void mark(const char *fmt, ...)
+{
+	static int fd = -2;
+	char buf[128];
+	va_list ap;
+	int n;
+
+	if (fd == -2)
+		fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY);
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (write(fd, buf, n) < 0)
+		return;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void close_inuse(const char *fsid, int rounds, int fresh)
+{
+	char dir[2048], name[256];
+	double busy_us[256], t0;
+	int dev = bind_cache(), free_at_once = 0, closes = 0, nbusy = 0;
+	struct reader r;
+
+	if (dev < 0) {
+		expect(0, "bind");
+		return;
+	}
+	if (rounds > 256)
+		rounds = 256;
+	r = start_reader(fsid, mnt, 0);
+	expect(serve_until_done(dev, &r, 60) && !r.mount_err && !r.read_err, "mounted and read");
+	end_reader(&r, mnt);
+	serve_all(dev, 300);
+	if (!find_object_file(dir, sizeof(dir), name, sizeof(name)) || chdir(dir) < 0) {
+		expect(0, "the object's file is in the cache");
+		finish_cache(dev);
+		return;
+	}
+	if (fresh && cmd(dev, "cull %s", name) != 0) {
+		expect(0, "the first object culled");
+		finish_cache(dev);
+		return;
+	}
+	for (int i = 0; i < rounds; i++) {
+		int first, tries = 1, got = 0;
+		double end;
+
+		r = start_reader(fsid, mnt, 1);
+		if (!serve_until_done(dev, &r, 60) || r.mount_err || r.read_err) {
+			expect(0, "round %d: mounted and read", i);
+			end_reader(&r, mnt);
+			break;
+		}
+		end_reader(&r, mnt);
+		end = now() + 30;
+		while (!got && now() < end) {
+			if (next_msg(dev, 200) <= 0)
+				continue;
+			if (msg()->opcode == CACHEFILES_OP_OPEN) {
+				serve_open(dev);
+				continue;
+			}
+			if (msg()->opcode == CACHEFILES_OP_READ) {
+				serve_read(1);
+				continue;
+			}
+			got = 1;
+		}
+		if (!got) {
+			expect(0, "round %d: a CLOSE after the unmount", i);
+			break;
+		}
+		/* At once: nothing between the read that got the CLOSE and
+		 * this write. */
+		t0 = now();
+		quiet = 1;
+		first = cmd(dev, "inuse %s", name);
+		mark("odprobe: inuse after CLOSE: %d", first);
+		closes++;
+		if (first == 0) {
+			free_at_once++;
+		} else {
+			int r2 = first;
+
+			while (r2 == -EBUSY && now() < t0 + 10) {
+				r2 = cmd(dev, "inuse %s", name);
+				tries++;
+			}
+			busy_us[nbusy++] = (now() - t0) * 1e6;
+			mark("odprobe: free after %d tries", tries);
+			if (r2 != 0)
+				printf("  round %d: inuse still %s\n", i, strerror(-r2));
+		}
+		quiet = 0;
+		serve_all(dev, 100);
+		forget_all();
+		if (fresh && cmd(dev, "cull %s", name) != 0)
+			break;
+	}
+	printf("  close-inuse: %d of %d CLOSEs found the file free at once\n", free_at_once, closes);
+	if (nbusy) {
+		qsort(busy_us, nbusy, sizeof(busy_us[0]), cmp_double);
+		printf("  close-inuse: busy after the CLOSE for %.0f us (median), %.0f min, %.0f max\n",
+		       busy_us[nbusy / 2], busy_us[0], busy_us[nbusy - 1]);
+	}
+	if (chdir("/") < 0)
+		printf("  chdir /: %s\n", strerror(errno));
+	expect(finish_cache(dev), "the cache goes with the daemon");
+}
+
 int main(int argc, char **argv)
 {
 	const char *sc;
@@ -547,6 +676,10 @@ int main(int argc, char **argv)
 		reopen_withdraw(argv[5]);
 	else if (!strcmp(sc, "cull"))
 		cull(argv[5]);
+	else if (!strcmp(sc, "close-inuse"))
+		close_inuse(argv[5], argc > 6 ? atoi(argv[6]) : 20, 0);
+	else if (!strcmp(sc, "close-inuse-new"))
+		close_inuse(argv[5], argc > 6 ? atoi(argv[6]) : 20, 1);
 	else {
 		fprintf(stderr, "fsrs-odprobe: unknown scenario %s\n", sc);
 		return 2;
