@@ -145,7 +145,7 @@ fn hex(m: &SeqFile, bytes: &[u8]) {
 }
 
 /// One row of the cookies table (or, for `None`, its header): the show()
-/// of its seq_file iterator (cookie.c), which holds the cookie list's
+/// of its seq_file iterator (cookie/cookie.c), which holds the cookie list's
 /// read lock from start to stop, so `cookie` stays listed and alive.
 fn show_cookie(m: &SeqFile, cookie: Option<&cookie::Cookie>) {
     let Some(c) = cookie else {
@@ -179,7 +179,7 @@ fn show_cookie(m: &SeqFile, cookie: Option<&cookie::Cookie>) {
 
 /// # Safety
 ///
-/// Called by the cookies seq_file's show() (cookie.c) with its `m`, and
+/// Called by the cookies seq_file's show() (cookie/cookie.c) with its `m`, and
 /// a cookie on the list it holds read-locked (or null with `header`).
 #[no_mangle]
 unsafe extern "C" fn fsrs_cookie_seq_show(

@@ -46,7 +46,7 @@ impl ProcEntry {
     }
 }
 
-// cookie.c: the cookie list's seq_file iterator.
+// cookie/cookie.c: the cookie list's seq_file iterator.
 #[allow(improper_ctypes)]
 extern "C" {
     fn fsrs_proc_create_cookies(path: *const kernel::ffi::c_char) -> *mut bindings::proc_dir_entry;
@@ -56,7 +56,7 @@ extern "C" {
 
 impl ProcEntry {
     /// Creates `/proc/<path>` listing every cookie through a seq_file
-    /// iterator (cookie.c), a row per show() call.
+    /// iterator (cookie/cookie.c), a row per show() call.
     pub(crate) fn cookies(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated; the iterator's ops are static
         // in this module, and the entry is removed in drop() before unload.

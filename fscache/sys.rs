@@ -18,7 +18,7 @@ use kernel::{
 };
 
 extern "C" {
-    // rust/helpers/{refcount,wait,workqueue}.c; volume.c
+    // rust/helpers/{refcount,wait,workqueue}.c; volume/volume.c
     fn fsrs_refcount_inc_not_zero(r: *mut bindings::refcount_t) -> bool;
     fn fsrs_wait_var_zero(v: *mut bindings::atomic_t);
     fn fsrs_volume_init(

@@ -4,7 +4,7 @@
 FSRS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FSRS_CACHE=${FSCACHE_RS_CACHE:-$HOME/.cache/fscache-rs}
 
-# Versions this project was verified with (see Documentation/build.rst).
+# Versions this project was verified with (see Documentation/build-and-test.rst).
 FSRS_VERIFIED_KERNEL="6.12.117 (linux-source-6.12 6.12.117-1~deb12u1)"
 FSRS_VERIFIED_RUSTC="1.96.0 (rustc-web 1.96.0+dfsg1-1~deb12u2)"
 FSRS_BINDGEN_VERSION=0.71.1
