@@ -6,7 +6,7 @@
 use crate::cache::{self, Cache};
 use crate::cookie::{self, Cookie};
 use crate::io;
-use crate::proc_fs::SeqFile;
+use crate::proc::entry::SeqFile;
 use crate::stats;
 use crate::volume::{self, Volume};
 use kernel::{

@@ -13,7 +13,6 @@ mod kext;
 mod key_hash;
 mod log;
 mod proc;
-mod proc_fs;
 mod stats;
 mod sys;
 mod trace;

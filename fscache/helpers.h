@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Prototypes of fscache.ko's own C shims (cookie/cookie.c, cookie/lru.c,
- * proc.c, volume/volume.c, io/io.c); the shared ones are in include/. */
+ * proc/proc.c, volume/volume.c, io/io.c); the shared ones are in include/. */
 #ifndef FSRS_FSCACHE_HELPERS_H
 #define FSRS_FSCACHE_HELPERS_H
 

@@ -6,7 +6,7 @@
 //! Counters that C inline helpers bump live in `exports.c`; the rest are
 //! ours alone.
 
-use crate::proc_fs::SeqFile;
+use crate::proc::entry::SeqFile;
 use crate::sys;
 use core::{
     fmt::Write,

@@ -112,7 +112,7 @@ void fsrs_cookies_del(struct fscache_cookie *cookie)
  * per show() call under the read lock (taken in start, dropped in stop),
  * so the table is printed a page at a time however many cookies there
  * are. show() of the list head prints the header; of a cookie, calls
- * fsrs_cookie_seq_show() (proc.rs).
+ * fsrs_cookie_seq_show() (proc/mod.rs).
  */
 int fsrs_cookie_seq_show(struct seq_file *m, struct fscache_cookie *cookie, bool header);
 

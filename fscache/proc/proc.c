@@ -11,15 +11,15 @@
 #include <linux/workqueue.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include "helpers.h"
+#include "../helpers.h"
 
 /*
  * /proc/fs/fscache/caches and volumes as seq_file iterators too, over the
- * registries proc.rs indexes (oldest first), under fscache_addremove_sem
+ * registries proc/mod.rs indexes (oldest first), under fscache_addremove_sem
  * (shared) from start to stop, which is what guards the registries and
  * keeps their entries alive. Position 0 is the header.
  */
-void *fsrs_proc_cache_at(loff_t n);		/* proc.rs */
+void *fsrs_proc_cache_at(loff_t n);		/* proc/mod.rs */
 int fsrs_proc_cache_show(struct seq_file *m, void *cache);
 void *fsrs_proc_volume_at(loff_t n);
 int fsrs_proc_volume_show(struct seq_file *m, void *volume);

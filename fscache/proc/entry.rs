@@ -2,7 +2,7 @@
 //! `/proc` entries; they print through `kext::seq_file::SeqFile`.
 //!
 //! The only place the fscache crate touches procfs; what the files say is
-//! decided in `proc.rs`.
+//! decided in `proc/mod.rs`.
 
 use crate::log::pr_named;
 use kernel::{bindings, prelude::*};
@@ -65,7 +65,7 @@ impl ProcEntry {
     }
 
     /// Creates `/proc/<path>` listing every cache through a seq_file
-    /// iterator (proc.c).
+    /// iterator (proc/proc.c).
     pub(crate) fn caches(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated; the iterator's ops are static
         // in this module, and the entry is removed in drop() before unload.
@@ -74,7 +74,7 @@ impl ProcEntry {
     }
 
     /// Creates `/proc/<path>` listing every volume through a seq_file
-    /// iterator (proc.c).
+    /// iterator (proc/proc.c).
     pub(crate) fn volumes(path: &'static CStr) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated; the iterator's ops are static
         // in this module, and the entry is removed in drop() before unload.

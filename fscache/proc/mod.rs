@@ -6,9 +6,11 @@
 //! creates both; netfs adds `requests` and `stats` (whose fscache lines
 //! come from `fscache_stats_show()`) when it loads.
 
-use crate::proc_fs::{ProcEntry, SeqFile};
+pub(crate) mod entry;
+
 use crate::seq_print;
 use crate::{cache, cookie, volume};
+use entry::{ProcEntry, SeqFile};
 use kernel::{
     bindings, c_str,
     ffi::{c_int, c_void},
@@ -85,7 +87,7 @@ fn show_volume(m: &SeqFile, volume: Option<&volume::Volume>) {
     m.puts("\n");
 }
 
-// The caches and volumes seq_file iterators (proc.c) call these between
+// The caches and volumes seq_file iterators (proc/proc.c) call these between
 // their start() and stop(), which hold fscache_addremove_sem shared.
 
 /// # Safety
