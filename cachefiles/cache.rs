@@ -139,6 +139,8 @@ impl Cache {
 
     /// Marks the cache dead after a backing-fs error, as C does: a log
     /// line, fscache told, and no further use.
+    // Not inlined: tests/kunit/hold_probe.c waits for it (erofs_ondemand_races).
+    #[inline(never)]
     pub(crate) fn io_error(&self, msg: core::fmt::Arguments<'_>) {
         pr_err!("I/O Error: {}\n", msg);
         if let Some(b) = self.bound() {

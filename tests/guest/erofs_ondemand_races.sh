@@ -50,8 +50,11 @@ sym() {
 range() {
 	awk -v p="$1\$" 'f { print $1; exit } $2 ~ p { printf "%s ", $1; f = 1 }' /tmp/cachefiles.syms
 }
+# Cache::io_error of cachefiles' own cache (the shared layer's fscache
+# Cache has an io_error too).
+CACHE_IO_ERROR='_main5cacheNtB[0-9a-z]*_5Cache8io_error'
 for f in 8ondemand11init_object 8ondemand12clean_object 8ondemand5copen 8ondemand11daemon_read \
-	6Daemon3run 5Cache8io_error; do
+	6Daemon3run "$CACHE_IO_ERROR"; do
 	echo "$f: $(sym "$f")"
 	check "cachefiles has one function named $f" [ "$(sym "$f" | wc -l)" = 1 ]
 done
@@ -125,7 +128,7 @@ echo 0 >$F/times
 echo 0 >$F/probability
 
 # 4.
-race dead-copen sleep=1 hold_sym="$(sym 6Daemon3run)" release_sym="$(sym 5Cache8io_error)"
+race dead-copen sleep=1 hold_sym="$(sym 6Daemon3run)" release_sym="$(sym "$CACHE_IO_ERROR")"
 
 check "no cache is left bound" sh -c '! grep -q " ondemand$" /proc/fs/fscache/caches'
 umount /share
