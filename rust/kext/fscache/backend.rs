@@ -13,6 +13,7 @@
 //! trampolines make.
 
 use super::cookie::Cookie;
+use super::private::PrivateField;
 use super::resources::{CacheResources, WantState};
 use super::volume::Volume;
 use core::marker::PhantomData;

@@ -5,6 +5,7 @@
 //! ([`ObjectCount`]).
 
 use super::backend::{CacheBackend, CacheOpsVTable};
+use super::private::PrivateField;
 use super::volume::VolumeRef;
 use core::{
     ffi::c_void,
@@ -70,26 +71,17 @@ impl Cache {
         // SAFETY: the cache is live (type invariant).
         unsafe { bindings::fscache_io_error(self.as_ptr()) };
     }
+}
 
+// A cache's private pointer is what `AcquiredCache::add` gave fscache: the
+// backend's `CachePtr`, borrowed by its callbacks (fscache calls a backend
+// only between add and withdrawal, and withdrawal waits for the calls).
+impl PrivateField for Cache {
     /// The cache's `cache_priv`: the backend's cache.
     fn private_slot(&self) -> &AtomicPtr<c_void> {
         // SAFETY: the field of a cache live while borrowed (type
         // invariant).
         unsafe { super::private::slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
-    }
-
-    /// Borrows what [`AcquiredCache::add`] gave fscache.
-    ///
-    /// # Safety
-    ///
-    /// The cache must have been added with a `T`, and not be withdrawn
-    /// while the borrow lasts (fscache calls a backend only between add
-    /// and withdrawal, and withdrawal waits for the calls to end).
-    pub(super) unsafe fn private<T: ForeignOwnable + Send + Sync>(
-        &self,
-    ) -> Option<T::Borrowed<'_>> {
-        // SAFETY: per the caller.
-        unsafe { super::private::borrow::<T>(self.private_slot()) }
     }
 }
 

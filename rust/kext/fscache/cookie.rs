@@ -2,12 +2,13 @@
 //! A data cookie (`struct fscache_cookie`) as a backend sees it: one file
 //! a netfs caches, with its key, auxiliary data, size and flags.
 
+use super::private::PrivateField;
 use super::volume::Volume;
 use crate::kext::bitops::BitFlags;
 use core::ptr::{addr_of, addr_of_mut, NonNull};
 use kernel::{
     bindings,
-    types::{AlwaysRefCounted, ForeignOwnable, Opaque},
+    types::{AlwaysRefCounted, Opaque},
 };
 
 // Only pointers to these C types cross; their layout does not matter here.
@@ -265,40 +266,13 @@ impl Cookie {
             )
         };
     }
+}
 
+impl PrivateField for Cookie {
     /// The cookie's `cache_priv`: the backend's object.
     fn private_slot(&self) -> &core::sync::atomic::AtomicPtr<core::ffi::c_void> {
         // SAFETY: the field of a cookie that is live while borrowed (type
         // invariant).
         unsafe { super::private::slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
-    }
-
-    /// Attaches the backend's object (`ObjectSlot::attach`).
-    pub(super) fn set_private<T: ForeignOwnable + Send + Sync>(&self, data: T) {
-        super::private::set(self.private_slot(), data)
-    }
-
-    /// Borrows the backend's object for as long as the cookie is borrowed.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>` and
-    /// stay attached while the borrow lasts.
-    pub(super) unsafe fn private<T: ForeignOwnable + Send + Sync>(
-        &self,
-    ) -> Option<T::Borrowed<'_>> {
-        // SAFETY: per the caller.
-        unsafe { super::private::borrow::<T>(self.private_slot()) }
-    }
-
-    /// Detaches and returns the backend's object, if any.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>`, and
-    /// no borrow of it may be alive.
-    pub(super) unsafe fn take_private<T: ForeignOwnable + Send + Sync>(&self) -> Option<T> {
-        // SAFETY: per the caller.
-        unsafe { super::private::take(self.private_slot()) }
     }
 }

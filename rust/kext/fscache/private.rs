@@ -72,3 +72,44 @@ pub(super) unsafe fn borrow<'a, T: ForeignOwnable + Send + Sync>(
     // SAFETY: per the caller.
     (!p.is_null()).then(|| unsafe { T::borrow(p) })
 }
+
+/// An fscache object with a `cache_priv` field (a cache, a volume, a
+/// cookie): the one way a backend reaches what it stored there.
+pub(super) trait PrivateField {
+    /// The object's `cache_priv`, accessed atomically.
+    fn private_slot(&self) -> &AtomicPtr<c_void>;
+
+    /// Attaches the backend's data.
+    fn set_private<T: ForeignOwnable + Send + Sync>(&self, data: T) {
+        set(self.private_slot(), data)
+    }
+
+    /// Borrows the backend's data for as long as the object is borrowed.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must have been stored as a `T` (by
+    /// [`Self::set_private`], or by `AcquiredCache::add` for a cache) and
+    /// stay attached while the borrow lasts.
+    unsafe fn private<T: ForeignOwnable + Send + Sync>(&self) -> Option<T::Borrowed<'_>> {
+        // SAFETY: per the caller.
+        unsafe { borrow::<T>(self.private_slot()) }
+    }
+
+    /// Detaches and returns the backend's data, if any.
+    ///
+    /// # Safety
+    ///
+    /// A non-null private pointer must have been stored as a `T`, and no
+    /// borrow of it may be alive.
+    unsafe fn take_private<T: ForeignOwnable + Send + Sync>(&self) -> Option<T> {
+        // SAFETY: per the caller.
+        unsafe { take(self.private_slot()) }
+    }
+
+    /// Puts back what [`Self::take_private`] took, into an empty field;
+    /// gives it back if the field is not empty.
+    fn restore_private<T: ForeignOwnable + Send + Sync>(&self, data: T) -> Result<(), T> {
+        restore(self.private_slot(), data)
+    }
+}

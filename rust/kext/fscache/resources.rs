@@ -7,6 +7,7 @@
 
 use super::backend::CacheBackend;
 use super::cookie::Cookie;
+use super::private::PrivateField;
 use super::subrequest::Subrequest;
 use crate::kext::fs::file::File;
 use crate::kext::netfs::{Completion, IovIter};

@@ -5,15 +5,13 @@
 
 use super::cache::Cache;
 use super::cookie::Copied;
+use super::private::PrivateField;
 use core::{
     ffi::c_void,
     ptr::{addr_of_mut, NonNull},
     sync::atomic::{AtomicI32, AtomicPtr, Ordering},
 };
-use kernel::{
-    bindings,
-    types::{ForeignOwnable, Opaque},
-};
+use kernel::{bindings, types::Opaque};
 
 // Only pointers to these C types cross; their layout does not matter here.
 #[allow(improper_ctypes)]
@@ -108,49 +106,14 @@ impl Volume {
         // INVARIANT: a reference of our own, or none.
         NonNull::new(p.cast::<Volume>()).map(VolumeRef)
     }
+}
 
+impl PrivateField for Volume {
     /// The volume's `cache_priv`: the backend's volume.
     fn private_slot(&self) -> &AtomicPtr<c_void> {
         // SAFETY: the field of a volume that is live while borrowed (type
         // invariant).
         unsafe { super::private::slot(addr_of_mut!((*self.as_ptr()).cache_priv)) }
-    }
-
-    /// Attaches the backend's volume (`VolumeSlot::attach`).
-    pub(super) fn set_private<T: ForeignOwnable + Send + Sync>(&self, data: T) {
-        super::private::set(self.private_slot(), data)
-    }
-
-    /// Borrows the backend's volume.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>` and
-    /// stay attached while the borrow lasts.
-    pub(super) unsafe fn private<T: ForeignOwnable + Send + Sync>(
-        &self,
-    ) -> Option<T::Borrowed<'_>> {
-        // SAFETY: per the caller.
-        unsafe { super::private::borrow::<T>(self.private_slot()) }
-    }
-
-    /// Detaches and returns the backend's volume, if any.
-    ///
-    /// # Safety
-    ///
-    /// A non-null private pointer must come from `set_private::<T>`, and
-    /// no borrow of it may be alive.
-    pub(super) unsafe fn take_private<T: ForeignOwnable + Send + Sync>(&self) -> Option<T> {
-        // SAFETY: per the caller.
-        unsafe { super::private::take(self.private_slot()) }
-    }
-
-    /// Puts back a backend's volume [`Self::take_private`] took.
-    pub(super) fn restore_private<T: ForeignOwnable + Send + Sync>(
-        &self,
-        data: T,
-    ) -> Result<(), T> {
-        super::private::restore(self.private_slot(), data)
     }
 }
 
