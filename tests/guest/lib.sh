@@ -431,3 +431,27 @@ netfs_suite() {
 	check "the server holds exactly the model" server_same
 	cat /proc/fs/fscache/stats
 }
+
+# start_nfsd EXPORT: the guest's own NFS server for EXPORT: nfsd on
+# 127.0.0.1 only, NFSv4 only (no rpcbind, no lockd), rpc.mountd answering
+# the kernel's export upcalls (its pid in $mountd, its log in
+# /tmp/mountd.log), a short grace period ended at once (nothing to reclaim
+# after a fresh start). stop_nfsd undoes it.
+start_nfsd() {
+	must "loopback interface up" ifconfig lo 127.0.0.1 up
+	echo "127.0.0.1 localhost" >/etc/hosts
+	mkdir -p /var/lib/nfs/v4recovery /proc/fs/nfsd
+	must "nfsd filesystem mounts" mount -t nfsd nfsd /proc/fs/nfsd
+	echo "$1 127.0.0.1(rw,sync,no_subtree_check,no_root_squash,fsid=1)" >/etc/exports
+	must "exportfs exports $1" exportfs -ra
+	rpc.mountd -F -N 2 -N 3 >/tmp/mountd.log 2>&1 &
+	mountd=$!
+	must "rpc.nfsd starts (v4 only, 127.0.0.1)" rpc.nfsd -N 3 -V 4 -H 127.0.0.1 -p 2049 -G 10 4
+	echo Y >/proc/fs/nfsd/v4_end_grace
+}
+stop_nfsd() {
+	rpc.nfsd 0
+	exportfs -ua
+	kill $mountd
+	wait $mountd
+}

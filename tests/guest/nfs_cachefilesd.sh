@@ -29,20 +29,9 @@ mount -t tmpfs -o size=16m tmpfs $EXPORT
 for f in $FILES; do cp $MODEL/$f $EXPORT/$f; done
 ls -l $EXPORT
 
-# The server: nfsd on 127.0.0.1 only, NFSv4 only (no rpcbind, no lockd),
-# rpc.mountd answering the kernel's export upcalls, a short grace period
-# ended at once (nothing to reclaim after a fresh start).
-must "loopback interface up" ifconfig lo 127.0.0.1 up
-echo "127.0.0.1 localhost" >/etc/hosts
-mkdir -p /var/lib/nfs/v4recovery /proc/fs/nfsd
-must "nfsd filesystem mounts" mount -t nfsd nfsd /proc/fs/nfsd
-echo "$EXPORT 127.0.0.1(rw,sync,no_subtree_check,no_root_squash,fsid=1)" >/etc/exports
-must "exportfs exports $EXPORT" exportfs -ra
+# The server (start_nfsd in lib.sh).
+start_nfsd $EXPORT
 exportfs -v
-rpc.mountd -F -N 2 -N 3 >/tmp/mountd.log 2>&1 &
-mountd=$!
-must "rpc.nfsd starts (v4 only, 127.0.0.1)" rpc.nfsd -N 3 -V 4 -H 127.0.0.1 -p 2049 -G 10 4
-echo Y >/proc/fs/nfsd/v4_end_grace
 cat /proc/fs/nfsd/versions /proc/fs/nfsd/portlist
 
 mkdir -p /mnt
@@ -66,10 +55,7 @@ check "the server holds exactly the model" server_same
 umount /mnt
 cat /proc/fs/fscache/stats
 
-rpc.nfsd 0
-exportfs -ua
-kill $mountd
-wait $mountd
+stop_nfsd
 cat /tmp/mountd.log
 umount /proc/fs/nfsd
 cache_down
